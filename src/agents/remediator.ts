@@ -1,0 +1,72 @@
+import type { Logger } from "pino";
+import { InputError } from "../core/errors.js";
+import type { Diagnosis, RemediationPlan } from "../core/diagnosis.js";
+import type { Evidence } from "../core/evidence.js";
+import { IncidentState } from "../core/incident.js";
+import { advance } from "../core/incident-lifecycle.js";
+import type { IncidentStore } from "../store/incident-store.js";
+import type { Bus, Subscription } from "../transport/bus.js";
+import { envelope, readEnvelope } from "../transport/messages.js";
+import { Stage } from "../transport/subjects.js";
+import { instrumented, type StageMetrics } from "./stage.js";
+
+export interface RemediatorDeps {
+  bus: Bus;
+  store: IncidentStore;
+  metrics: StageMetrics;
+  logger: Logger;
+  plan: (evidence: Evidence, diagnosis: Diagnosis, now: Date) => RemediationPlan | Promise<RemediationPlan>;
+  clock?: () => Date;
+  maxDeliver?: number;
+}
+
+/**
+ * The remediator: diagnosis in, a validated remediation plan out (one per incident,
+ * however often the diagnosis message is delivered).
+ */
+export function createRemediator(deps: RemediatorDeps) {
+  const clock = deps.clock ?? (() => new Date());
+  const log = deps.logger.child({ agent: "remediator" });
+  let subscription: Subscription | undefined;
+
+  async function handle(incidentId: string): Promise<void> {
+    const incident = await deps.store.get(incidentId);
+    if (!incident) throw new InputError(`unknown incident ${incidentId}`);
+    let plan = incident.plan;
+    if (!plan) {
+      if (!incident.evidence || !incident.diagnosis) {
+        throw new InputError(`incident ${incidentId} has no diagnosis to plan from`);
+      }
+      plan = await deps.plan(incident.evidence, incident.diagnosis, clock());
+      const planned = plan;
+      await deps.store.update(incidentId, (i) =>
+        i.plan
+          ? i
+          : { ...i, plan: planned, state: advance(i, IncidentState.Planned), updatedAt: clock().toISOString() },
+      );
+      log.info(
+        { incidentId, action: plan.action, target: plan.target, risk: plan.risk },
+        "remediation proposed",
+      );
+    }
+    await deps.bus.publish(
+      Stage.Remediations,
+      envelope(Stage.Remediations, { incidentId, action: plan.action }, `remediation:${incidentId}`, clock()),
+    );
+  }
+
+  return {
+    async start(): Promise<void> {
+      subscription = await deps.bus.consume(
+        Stage.Diagnoses,
+        instrumented("plan", deps.metrics, log, async (env) => {
+          await handle(readEnvelope(Stage.Diagnoses, env).payload.incidentId);
+        }),
+        { durable: "remediator", concurrency: 4, maxDeliver: deps.maxDeliver },
+      );
+    },
+    async stop(): Promise<void> {
+      await subscription?.drain();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The `aiops` command. Only this file and the composition root read the environment.
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { loadConfig, setPath } from "../config/load.js";
+import { createSystem } from "../main.js";
+import { printEvalReport } from "../eval/report.js";
+import { evaluateDir } from "../eval/run.js";
+import { ExitCode, exitCodeFor } from "./exit-codes.js";
+import { replay } from "./replay.js";
+
+function ratio(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("must be a number between 0 and 1");
+  return n;
+}
+
+/** Flags that override configuration keys, as `--flag` → dotted key. */
+const CONFIG_FLAGS: { flag: string; key: string; path: string; description: string }[] = [
+  { flag: "--host <host>", key: "host", path: "server.host", description: "listen address" },
+  { flag: "--port <port>", key: "port", path: "server.port", description: "listen port" },
+  { flag: "--store <kind>", key: "store", path: "store.kind", description: "incident store: sqlite | memory" },
+  { flag: "--db <path>", key: "db", path: "store.path", description: "SQLite file" },
+  {
+    flag: "--snapshot <file>",
+    key: "snapshot",
+    path: "context.snapshot",
+    description: "use a cluster snapshot (scenario or kubectl List JSON) as the cluster",
+  },
+  { flag: "--log-level <level>", key: "logLevel", path: "log.level", description: "log level" },
+];
+
+export function buildProgram(): Command {
+  const program = new Command("aiops")
+    .description("AI-Ops for Kubernetes: Alertmanager webhooks in, diagnosis and a validated fix out")
+    .showHelpAfterError()
+    .exitOverride();
+
+  const start = program
+    .command("start")
+    .description("run the collector, RCA agent, remediator and HTTP API in one process")
+    .option("-c, --config <file>", "config file (YAML or JSON)");
+  for (const f of CONFIG_FLAGS) start.option(f.flag, f.description);
+  start.action(async (opts: Record<string, string | undefined>) => {
+    const flags: Record<string, unknown> = {};
+    for (const f of CONFIG_FLAGS) {
+      const value = opts[f.key];
+      if (value !== undefined) setPath(flags, f.path, value);
+    }
+    if (opts.snapshot !== undefined) setPath(flags, "context.kind", "snapshot");
+    const config = loadConfig({ file: opts.config, env: process.env, flags });
+    const system = await createSystem(config);
+    await system.start();
+    const address = await system.listen();
+    system.logger.info(
+      { address, store: config.store.kind, bus: config.bus.kind, context: config.context.kind },
+      "aiops started",
+    );
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        system.logger.info({ signal }, "shutting down: draining in-flight work");
+        system.close().then(resolve, (error: unknown) => {
+          system.logger.error({ err: error }, "shutdown failed");
+          resolve();
+        });
+      };
+      process.once("SIGINT", () => stop("SIGINT"));
+      process.once("SIGTERM", () => stop("SIGTERM"));
+    });
+  });
+
+  program
+    .command("replay")
+    .description("post the webhook of each scenario (or raw webhook) file to a running instance")
+    .argument("<path>", "a JSON file or a directory of them")
+    .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
+    .option("--path <path>", "webhook path", "/alert")
+    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .action(async (path: string, opts: { url: string; path: string; token?: string }) => {
+      const outcome = await replay(path, opts, (line) => console.log(line));
+      if (outcome.failed > 0) process.exitCode = ExitCode.Failure;
+    });
+
+  program
+    .command("eval")
+    .description("replay each scenario through the pipeline with its snapshot as the cluster, and score it")
+    .argument("<dir>", "a directory of scenario files (*.json)")
+    .option("--json", "print machine-readable results")
+    .option("--min-pass <ratio>", "exit non-zero when the pass rate is below this (0..1)", ratio)
+    .option("--timeout-ms <ms>", "per scenario", (v) => Number(v), 10_000)
+    .action(async (dir: string, opts: { json?: boolean; minPass?: number; timeoutMs: number }) => {
+      const report = await evaluateDir(dir, { timeoutMs: opts.timeoutMs });
+      if (opts.json) console.log(JSON.stringify(report, null, 2));
+      else printEvalReport(report, (line) => console.log(line));
+      if (opts.minPass !== undefined && report.summary.passRate < opts.minPass) {
+        if (!opts.json) console.error(`pass rate ${report.summary.passRate} is below --min-pass ${opts.minPass}`);
+        process.exitCode = ExitCode.BelowThreshold;
+      }
+    });
+
+  return program;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.Ok;
+  } catch (error) {
+    const code = exitCodeFor(error);
+    // Commander has printed its own usage message already.
+    if (!(error instanceof Error && error.name === "CommanderError")) {
+      console.error(`aiops: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return code;
+  }
+}

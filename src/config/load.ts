@@ -1,0 +1,121 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { ConfigError } from "../core/errors.js";
+import { configSchema, type Config } from "./schema.js";
+
+type Tree = Record<string, unknown>;
+
+/**
+ * Environment variables and the config key each sets. `*_FILE` variants read the value
+ * from a file (Kubernetes Secret mounts), so credentials never need to sit in env.
+ */
+export const ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[] = [
+  { env: "AIOPS_HOST", path: "server.host" },
+  { env: "AIOPS_PORT", path: "server.port" },
+  { env: "AIOPS_BODY_LIMIT_BYTES", path: "server.bodyLimitBytes" },
+  { env: "AIOPS_WEBHOOK_TOKEN", path: "auth.bearerToken", secret: true },
+  { env: "AIOPS_BASIC_USERNAME", path: "auth.basicUsername" },
+  { env: "AIOPS_BASIC_PASSWORD", path: "auth.basicPassword", secret: true },
+  { env: "AIOPS_BUS", path: "bus.kind" },
+  { env: "AIOPS_MAX_DELIVER", path: "bus.maxDeliver" },
+  { env: "AIOPS_SUBJECT_ALERTS", path: "bus.subjects.alerts" },
+  { env: "AIOPS_SUBJECT_INCIDENTS", path: "bus.subjects.incidents" },
+  { env: "AIOPS_SUBJECT_DIAGNOSES", path: "bus.subjects.diagnoses" },
+  { env: "AIOPS_SUBJECT_REMEDIATIONS", path: "bus.subjects.remediations" },
+  { env: "AIOPS_SUBJECT_DEAD_LETTER", path: "bus.subjects.deadLetter" },
+  { env: "AIOPS_STORE", path: "store.kind" },
+  { env: "AIOPS_DB_PATH", path: "store.path" },
+  { env: "AIOPS_CONTEXT", path: "context.kind" },
+  { env: "AIOPS_SNAPSHOT", path: "context.snapshot" },
+  { env: "AIOPS_LOG_LEVEL", path: "log.level" },
+];
+
+export interface LoadOptions {
+  /** A YAML or JSON file; AIOPS_CONFIG names one when this is absent. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags, as a partial config tree (highest precedence). */
+  flags?: Tree;
+}
+
+/** Defaults, then the file, then env, then flags; validated with errors that name the key. */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? {};
+  const file = options.file ?? env.AIOPS_CONFIG;
+  let tree: Tree = {};
+  if (file) tree = merge(tree, readConfigFile(file));
+  tree = merge(tree, fromEnv(env));
+  tree = merge(tree, options.flags ?? {});
+  return validate(tree);
+}
+
+export function validate(tree: Tree): Config {
+  const result = configSchema.safeParse(tree);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+function readConfigFile(path: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a mapping at the top level`);
+  }
+  return parsed as Tree;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Tree {
+  const tree: Tree = {};
+  for (const { env: name, path } of ENV_KEYS) {
+    let value = env[name];
+    const fileName = env[`${name}_FILE`];
+    if (value === undefined && fileName) {
+      try {
+        value = readFileSync(fileName, "utf8").trim();
+      } catch (error) {
+        throw new ConfigError(`cannot read ${name}_FILE (${fileName}): ${(error as Error).message}`);
+      }
+    }
+    if (value !== undefined && value !== "") setPath(tree, path, value);
+  }
+  return tree;
+}
+
+export function setPath(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let node = tree;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== "object" || next === null) node[part] = {};
+    node = node[part] as Tree;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+function merge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    if (isTree(value) && isTree(current)) out[key] = merge(current, value);
+    else if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,71 @@
+import Fastify from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { NormalisedWebhook } from "../core/alertmanager.js";
+import type { IncidentStore } from "../store/incident-store.js";
+import type { Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
+import { authRequired, createAuthHook } from "./auth.js";
+import type { AuthOptions } from "./auth.js";
+import { installErrorHandler, sendError } from "./error-handler.js";
+import { healthRoutes } from "./routes/health.js";
+import type { Readiness } from "./routes/health.js";
+import { incidentRoutes } from "./routes/incidents.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { webhookRoutes } from "./routes/webhook.js";
+
+/** Where accepted webhooks go: the collector's entry on the bus. */
+export interface Intake {
+  /**
+   * Hands the alerts of one webhook to the pipeline. Resolves only after they are
+   * durably enqueued; rejects with BackendError when it cannot, and the webhook is
+   * then answered 503 so that Alertmanager sends it again.
+   */
+  accept(
+    webhook: NormalisedWebhook,
+    meta: { receivedAt: string; path: string },
+  ): Promise<{ accepted: number; incidentHint?: string }>;
+}
+
+export interface AppDeps {
+  intake: Intake;
+  store: IncidentStore;
+  metrics: Metrics;
+  logger: Logger;
+  /** Credentials for the webhook and /api/*; none means open. Both may be set: either passes. */
+  auth?: AuthOptions;
+  /** Request bodies beyond this many bytes are answered 413. */
+  bodyLimitBytes: number;
+  readiness: Readiness;
+}
+
+/**
+ * Builds the HTTP application: webhook intake, incident API, health and metrics. It
+ * does not listen; the caller does (or tests call `inject()`).
+ *
+ * Open: /healthz, /readyz, /metrics. Behind auth when configured: the webhook paths and /api/*.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Typed as Fastify's logger interface so the instance is the plain FastifyInstance routes expect.
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: deps.bodyLimitBytes,
+    // The process runs behind a Service; no proxy headers are trusted.
+    trustProxy: false,
+    return503OnClosing: true,
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+  });
+  installErrorHandler(app);
+
+  await app.register(healthRoutes, { readiness: deps.readiness });
+  await app.register(metricsRoutes, { registry: deps.metrics.registry });
+
+  // Everything registered in this scope requires credentials when they are configured.
+  await app.register(async (scope) => {
+    if (authRequired(deps.auth)) scope.addHook("onRequest", createAuthHook(deps.auth));
+    await scope.register(webhookRoutes, { intake: deps.intake, metrics: deps.metrics });
+    await scope.register(incidentRoutes, { store: deps.store });
+  });
+
+  return app;
+}

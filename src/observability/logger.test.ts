@@ -1,0 +1,52 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../core/errors.js";
+import { createLogger, incidentLogger } from "./logger.js";
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString("utf8").split("\n"))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, destination };
+}
+
+describe("createLogger", () => {
+  it("writes one JSON object per line at or above the level", () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ level: "info", destination });
+    log.debug("hidden");
+    log.info({ alerts: 2 }, "webhook accepted");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 30, msg: "webhook accepted", alerts: 2 });
+    expect(typeof lines[0]?.time).toBe("string");
+  });
+
+  it("redacts credentials", () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ level: "info", destination });
+    log.info({ req: { headers: { authorization: "Bearer s3cret" } }, auth: { password: "hunter2" } }, "x");
+    const line = JSON.stringify(lines[0]);
+    expect(line).not.toContain("s3cret");
+    expect(line).not.toContain("hunter2");
+  });
+
+  it("rejects an unknown level", () => {
+    expect(() => createLogger({ level: "loud" })).toThrow(ConfigError);
+  });
+});
+
+describe("incidentLogger", () => {
+  it("binds incidentId to every line", () => {
+    const { lines, destination } = capture();
+    const log = incidentLogger(createLogger({ level: "info", destination }), "inc-42");
+    log.info("collecting");
+    log.child({ stage: "diagnose" }).warn("slow model");
+    expect(lines.map((l) => l.incidentId)).toEqual(["inc-42", "inc-42"]);
+    expect(lines[1]).toMatchObject({ stage: "diagnose" });
+  });
+});

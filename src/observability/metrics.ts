@@ -1,0 +1,111 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** The stages whose duration and errors are measured. */
+export const Stage = {
+  Webhook: "webhook",
+  Collect: "collect",
+  Diagnose: "diagnose",
+  Plan: "plan",
+} as const;
+export type Stage = (typeof Stage)[keyof typeof Stage];
+
+/** What became of a bus message: acknowledged, redelivered later, or terminated (dead-lettered). */
+export const BusOutcome = {
+  Ack: "ack",
+  Retry: "retry",
+  Term: "term",
+} as const;
+export type BusOutcome = (typeof BusOutcome)[keyof typeof BusOutcome];
+
+export interface IncidentCount {
+  state: string;
+  category: string;
+  count: number;
+}
+
+export interface MetricsOptions {
+  /** Read at each scrape to fill `aiops_incidents`; a failure leaves the gauge empty for that scrape. */
+  incidentCounts?: () => Promise<IncidentCount[]>;
+}
+
+/**
+ * The process's Prometheus metrics, on a registry of its own (never prom-client's global
+ * one), so two instances in one process (tests, the all-in-one mode) do not collide.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  /** `aiops_alerts_received_total{status}`: alerts of accepted webhooks, by alert status. */
+  readonly alertsReceived: Counter<"status">;
+  /** `aiops_webhooks_rejected_total{reason}`: reason is the `error` code of the HTTP answer. */
+  readonly webhooksRejected: Counter<"reason">;
+  /** `aiops_stage_duration_seconds{stage}`. */
+  readonly stageDuration: Histogram<"stage">;
+  /** `aiops_stage_errors_total{stage}`. */
+  readonly stageErrors: Counter<"stage">;
+  /** `aiops_incidents{state,category}`, read from the store at scrape time. */
+  readonly incidents: Gauge<"state" | "category">;
+  /** `aiops_bus_messages_total{stage,outcome}`. */
+  readonly busMessages: Counter<"stage" | "outcome">;
+}
+
+// From a webhook (milliseconds) to an LLM diagnosis (tens of seconds).
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "aiops_" });
+
+  const alertsReceived = new Counter({
+    name: "aiops_alerts_received_total",
+    help: "Alerts received in accepted webhooks, by alert status.",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  });
+  const webhooksRejected = new Counter({
+    name: "aiops_webhooks_rejected_total",
+    help: "Webhooks answered with an error, by reason (the error code of the answer).",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  const stageDuration = new Histogram({
+    name: "aiops_stage_duration_seconds",
+    help: "Time spent in a processing stage.",
+    labelNames: ["stage"] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const stageErrors = new Counter({
+    name: "aiops_stage_errors_total",
+    help: "Errors in a processing stage.",
+    labelNames: ["stage"] as const,
+    registers: [registry],
+  });
+  const incidentCounts = opts.incidentCounts;
+  const incidents = new Gauge({
+    name: "aiops_incidents",
+    help: "Incidents in the store, by state and category.",
+    labelNames: ["state", "category"] as const,
+    registers: [registry],
+    async collect() {
+      if (!incidentCounts) return;
+      let rows: IncidentCount[];
+      try {
+        rows = await incidentCounts();
+      } catch {
+        // A store that cannot answer must not fail the whole scrape; stale numbers would mislead.
+        this.reset();
+        return;
+      }
+      this.reset();
+      for (const row of rows) this.set({ state: row.state, category: row.category }, row.count);
+    },
+  });
+  const busMessages = new Counter({
+    name: "aiops_bus_messages_total",
+    help: "Bus messages handled, by stage and outcome (ack, retry, term).",
+    labelNames: ["stage", "outcome"] as const,
+    registers: [registry],
+  });
+
+  return { registry, alertsReceived, webhooksRejected, stageDuration, stageErrors, incidents, busMessages };
+}

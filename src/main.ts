@@ -11,7 +11,7 @@ import { diagnose } from "./analysis/diagnose.js";
 import type { Config } from "./config/schema.js";
 import type { ContextSource } from "./context/context-source.js";
 import { NoneContextSource } from "./context/none/none-context-source.js";
-import { loadSnapshotFile } from "./context/snapshot/snapshot-context-source.js";
+import { loadSnapshotFile } from "./context/snapshot/snapshot-file.js";
 import { buildApp } from "./http/app.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
@@ -66,7 +66,11 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
   if (config.store.kind === "sqlite") {
     db = openDatabase(config.store.path);
     store = new SqliteIncidentStore(db);
-    bus = new MemoryBus({ journal: new SqliteBusJournal(db), maxDeliver: config.bus.maxDeliver });
+    bus = new MemoryBus({
+      journal: new SqliteBusJournal(db),
+      maxDeliver: config.bus.maxDeliver,
+      onError: (error) => logger.error({ err: error }, "bus journal write failed; the message stays pending"),
+    });
   } else {
     store = new MemoryIncidentStore();
     bus = new MemoryBus({ maxDeliver: config.bus.maxDeliver });

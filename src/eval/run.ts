@@ -43,7 +43,7 @@ export interface EvalOptions {
 }
 
 export async function evaluateDir(dir: string, options: EvalOptions = {}): Promise<EvalReport> {
-  const scenarios = loadScenarioDir(dir);
+  const scenarios = await loadScenarioDir(dir);
   const results: EvalResult[] = [];
   for (const scenario of scenarios) results.push(await evaluateScenario(scenario, options));
   const summary = summarise(
@@ -94,8 +94,10 @@ export async function evaluateScenario(scenario: Scenario, options: EvalOptions 
       remediation: { action: incident.plan.action, target: incident.plan.target, params: incident.plan.params },
     };
     if (!expected) return { ...base, passed: false, ms, actual, failures: ["scenario has no expected block"] };
-    const score = scoreScenario(expected, actual, {
-      resolveRevisionImages: revisionImagesFromCluster(scenario.input.cluster, expected.remediation.target),
+    // manual and unknown are scored on category and action alone, so a file may omit the target.
+    const target = expected.remediation.target ?? { kind: "(none)", name: "(none)" };
+    const score = scoreScenario({ ...expected, remediation: { ...expected.remediation, target } }, actual, {
+      resolveRevisionImages: revisionImagesFromCluster(scenario.input.cluster, target),
     });
     return { ...base, passed: score.passed, ms, actual, failures: score.failures, score };
   } finally {

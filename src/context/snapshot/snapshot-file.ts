@@ -1,0 +1,33 @@
+import { readFileSync } from "node:fs";
+import { ConfigError } from "../../core/errors.js";
+import type { KubeObject, LogRecord, MetricRecord } from "../context-source.js";
+import { SnapshotContextSource } from "./snapshot-context-source.js";
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Reads a snapshot file for `context.kind: snapshot`: either a scenario-shaped file
+ * (`cluster`, optional `logs` and `metrics`; a `webhook` or `expected` in it is ignored)
+ * or a bare `kubectl get ... -o json` List. Problems are configuration errors, reported
+ * at start with the file's name.
+ */
+export function loadSnapshotFile(path: string): SnapshotContextSource {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`cannot read snapshot ${path}: ${(error as Error).message}`);
+  }
+  if (!isRecord(data)) throw new ConfigError(`snapshot ${path} must be a JSON object`);
+  const list = isRecord(data.cluster) ? data.cluster : data;
+  if (!Array.isArray(list.items)) {
+    throw new ConfigError(`snapshot ${path}: expected a v1 List (items) or a "cluster" List`);
+  }
+  const bad = list.items.findIndex((o) => !isRecord(o) || typeof o.kind !== "string" || !isRecord(o.metadata));
+  if (bad >= 0) throw new ConfigError(`snapshot ${path}: items[${bad}] is not a Kubernetes object`);
+  const logs = Array.isArray(data.logs) ? (data.logs as LogRecord[]) : [];
+  const metrics = Array.isArray(data.metrics) ? (data.metrics as MetricRecord[]) : [];
+  return new SnapshotContextSource({ objects: list.items as KubeObject[], logs, metrics });
+}

@@ -231,6 +231,11 @@ export interface ConfigRefEvidence {
   optional: boolean;
   /** Whether the object exists (never its values). */
   exists: boolean;
+  /**
+   * false when the source returned no object of this kind in the namespace, so existence
+   * was not checked; `exists` is then true, since an unlisted object is not a missing one.
+   */
+  checked?: boolean;
 }
 
 export interface NodeEvidence {

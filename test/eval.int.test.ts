@@ -24,7 +24,9 @@ describe.skipIf(!haveScenarios)("aiops eval on the dev scenarios", () => {
 describe.skipIf(!haveScenarios)("the eval command", () => {
   function sample(): string {
     const dir = tempDir("aiops-eval-");
-    const files = readdirSync(SCENARIOS).filter((n) => n.endsWith(".json")).slice(0, 3);
+    const files = readdirSync(SCENARIOS)
+      .filter((n) => n.endsWith(".json"))
+      .slice(0, 3);
     for (const name of files) copyFileSync(join(SCENARIOS, name), join(dir, name));
     writeFileSync(join(dir, "NOTES.md"), "not a scenario");
     return dir;

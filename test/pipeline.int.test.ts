@@ -39,7 +39,12 @@ describe("the pipeline in one process", () => {
     expect(incident.evidence.pods.length).toBeGreaterThan(0);
     expect(incident.diagnosis.category).toBe("oom_killed");
     expect(incident.plan.action).toBe("increase_memory_limit");
-    expect(incident.plan.target).toMatchObject({ kind: "Deployment", namespace: "demo", name: "checkout", container: "app" });
+    expect(incident.plan.target).toMatchObject({
+      kind: "Deployment",
+      namespace: "demo",
+      name: "checkout",
+      container: "app",
+    });
     expect(incident.subject).toMatchObject({ kind: "Deployment", name: "checkout" });
 
     const list = await system.app.inject({ method: "GET", url: "/api/incidents?state=planned" });
@@ -85,7 +90,10 @@ describe("the pipeline in one process", () => {
     await postWebhook(system, FIRING);
     const planned = await waitForIncident(system, (i) => i.plan !== undefined);
     await postWebhook(system, RESOLVED);
-    const resolved = await waitForIncident(system, (i) => i.id === planned.id && i.state === IncidentState.Resolved);
+    const resolved = await waitForIncident(
+      system,
+      (i) => i.id === planned.id && i.state === IncidentState.Resolved,
+    );
     expect(resolved.resolvedAt).toBe("2026-11-25T10:40:30.000Z");
     expect(resolved.timeToResolveMs).toBe(38 * 60 * 1000);
     expect(resolved.plan).toBeDefined();

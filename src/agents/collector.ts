@@ -76,7 +76,9 @@ export function createCollector(deps: CollectorDeps) {
       log.info({ fingerprint: alert.fingerprint }, "resolved notification with no open incident");
       return;
     }
-    const updated = await deps.store.update(incident.id, (i) => withResolved(i, alert, clock().toISOString()));
+    const updated = await deps.store.update(incident.id, (i) =>
+      withResolved(i, alert, clock().toISOString()),
+    );
     if (updated.state === IncidentState.Resolved) {
       log.info({ incidentId: updated.id, timeToResolveMs: updated.timeToResolveMs }, "incident resolved");
     }

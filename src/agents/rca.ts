@@ -53,7 +53,12 @@ export function createRcaAgent(deps: RcaDeps) {
     // Published again on redelivery: the bus drops the duplicate by its key.
     await deps.bus.publish(
       Stage.Diagnoses,
-      envelope(Stage.Diagnoses, { incidentId, category: diagnosis.category }, `diagnosis:${incidentId}`, clock()),
+      envelope(
+        Stage.Diagnoses,
+        { incidentId, category: diagnosis.category },
+        `diagnosis:${incidentId}`,
+        clock(),
+      ),
     );
   }
 

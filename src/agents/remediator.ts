@@ -42,7 +42,12 @@ export function createRemediator(deps: RemediatorDeps) {
       await deps.store.update(incidentId, (i) =>
         i.plan
           ? i
-          : { ...i, plan: planned, state: advance(i, IncidentState.Planned), updatedAt: clock().toISOString() },
+          : {
+              ...i,
+              plan: planned,
+              state: advance(i, IncidentState.Planned),
+              updatedAt: clock().toISOString(),
+            },
       );
       log.info(
         { incidentId, action: plan.action, target: plan.target, risk: plan.risk },

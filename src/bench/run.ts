@@ -37,7 +37,10 @@ async function analysis(scenario: Scenario): Promise<void> {
 }
 
 /** One system for all webhooks: each scenario's alerts made distinct so each opens an incident. */
-async function endToEnd(scenarios: Scenario[], copies: number): Promise<{ msPerIncident: number; heapPerIncident: number; sent: number }> {
+async function endToEnd(
+  scenarios: Scenario[],
+  copies: number,
+): Promise<{ msPerIncident: number; heapPerIncident: number; sent: number }> {
   const system = await createSystem(validate({ store: { kind: "memory" }, log: { level: "silent" } }), {
     context: snapshotFromScenarioInput(scenarios[0]!.input),
     logger: createLogger({ level: "silent" }),
@@ -49,12 +52,19 @@ async function endToEnd(scenarios: Scenario[], copies: number): Promise<{ msPerI
   let sent = 0;
   for (let c = 0; c < copies; c++) {
     for (const scenario of scenarios) {
-      const body = structuredClone(scenario.input.webhook) as { alerts: { labels: Record<string, string>; fingerprint?: string }[] };
+      const body = structuredClone(scenario.input.webhook) as {
+        alerts: { labels: Record<string, string>; fingerprint?: string }[];
+      };
       for (const alert of body.alerts) {
         alert.labels = { ...alert.labels, bench_copy: String(c) };
         delete alert.fingerprint;
       }
-      await system.app.inject({ method: "POST", url: "/alert", headers: { "content-type": "application/json" }, payload: JSON.stringify(body) });
+      await system.app.inject({
+        method: "POST",
+        url: "/alert",
+        headers: { "content-type": "application/json" },
+        payload: JSON.stringify(body),
+      });
       sent += 1;
     }
   }
@@ -69,7 +79,11 @@ async function endToEnd(scenarios: Scenario[], copies: number): Promise<{ msPerI
   const heapAfter = process.memoryUsage().heapUsed;
   const incidents = (await system.store.list({ limit: 1 })).total;
   await system.close();
-  return { msPerIncident: ms / Math.max(1, incidents), heapPerIncident: (heapAfter - heapBefore) / Math.max(1, incidents), sent };
+  return {
+    msPerIncident: ms / Math.max(1, incidents),
+    heapPerIncident: (heapAfter - heapBefore) / Math.max(1, incidents),
+    sent,
+  };
 }
 
 async function main(): Promise<void> {
@@ -87,11 +101,18 @@ async function main(): Promise<void> {
   const corePer = core / scenarios.length;
   console.log(`scenarios: ${scenarios.length}, rounds: ${rounds}`);
   console.log(`baseline   parse one webhook                 ${(baselinePer * 1000).toFixed(1)} µs  1.0x`);
-  console.log(`analysis   evidence + diagnosis + plan       ${(corePer * 1000).toFixed(1)} µs  ${(corePer / baselinePer).toFixed(1)}x baseline`);
-  console.log(`pipeline   webhook → planned incident (HTTP, bus, agents, store)  ${(e2e.msPerIncident * 1000).toFixed(1)} µs  ${(e2e.msPerIncident / baselinePer).toFixed(1)}x baseline`);
-  const bodyBytes = scenarios.reduce((n, s) => n + JSON.stringify(s.input.webhook).length, 0) / scenarios.length;
+  console.log(
+    `analysis   evidence + diagnosis + plan       ${(corePer * 1000).toFixed(1)} µs  ${(corePer / baselinePer).toFixed(1)}x baseline`,
+  );
+  console.log(
+    `pipeline   webhook → planned incident (HTTP, bus, agents, store)  ${(e2e.msPerIncident * 1000).toFixed(1)} µs  ${(e2e.msPerIncident / baselinePer).toFixed(1)}x baseline`,
+  );
+  const bodyBytes =
+    scenarios.reduce((n, s) => n + JSON.stringify(s.input.webhook).length, 0) / scenarios.length;
   console.log(`memory     baseline: one webhook body (JSON)  ${(bodyBytes / 1024).toFixed(1)} KiB  1.0x`);
-  console.log(`memory     heap per stored incident (memory store, with evidence)  ${(e2e.heapPerIncident / 1024).toFixed(1)} KiB  ${(e2e.heapPerIncident / bodyBytes).toFixed(1)}x baseline (${e2e.sent} webhooks)`);
+  console.log(
+    `memory     heap per stored incident (memory store, with evidence)  ${(e2e.heapPerIncident / 1024).toFixed(1)} KiB  ${(e2e.heapPerIncident / bodyBytes).toFixed(1)}x baseline (${e2e.sent} webhooks)`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -11,7 +11,8 @@ import { replay } from "./replay.js";
 
 function ratio(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("must be a number between 0 and 1");
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new InvalidArgumentError("must be a number between 0 and 1");
   return n;
 }
 
@@ -19,7 +20,12 @@ function ratio(value: string): number {
 const CONFIG_FLAGS: { flag: string; key: string; path: string; description: string }[] = [
   { flag: "--host <host>", key: "host", path: "server.host", description: "listen address" },
   { flag: "--port <port>", key: "port", path: "server.port", description: "listen port" },
-  { flag: "--store <kind>", key: "store", path: "store.kind", description: "incident store: sqlite | memory" },
+  {
+    flag: "--store <kind>",
+    key: "store",
+    path: "store.kind",
+    description: "incident store: sqlite | memory",
+  },
   { flag: "--db <path>", key: "db", path: "store.path", description: "SQLite file" },
   {
     flag: "--snapshot <file>",
@@ -96,7 +102,8 @@ export function buildProgram(): Command {
       if (opts.json) console.log(JSON.stringify(report, null, 2));
       else printEvalReport(report, (line) => console.log(line));
       if (opts.minPass !== undefined && report.summary.passRate < opts.minPass) {
-        if (!opts.json) console.error(`pass rate ${report.summary.passRate} is below --min-pass ${opts.minPass}`);
+        if (!opts.json)
+          console.error(`pass rate ${report.summary.passRate} is below --min-pass ${opts.minPass}`);
         process.exitCode = ExitCode.BelowThreshold;
       }
     });

@@ -32,7 +32,8 @@ export function webhookBody(file: string): unknown {
   } catch (error) {
     throw new InputError(`${file}: not valid JSON (${(error as Error).message})`, file);
   }
-  if (parsed && typeof parsed === "object" && "webhook" in parsed) return (parsed as { webhook: unknown }).webhook;
+  if (parsed && typeof parsed === "object" && "webhook" in parsed)
+    return (parsed as { webhook: unknown }).webhook;
   return parsed;
 }
 

@@ -10,7 +10,13 @@ export interface KubeObject {
     uid?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion?: string; kind: string; name: string; uid?: string; controller?: boolean }[];
+    ownerReferences?: {
+      apiVersion?: string;
+      kind: string;
+      name: string;
+      uid?: string;
+      controller?: boolean;
+    }[];
     creationTimestamp?: string;
     deletionTimestamp?: string;
     generation?: number;

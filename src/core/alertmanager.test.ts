@@ -69,8 +69,14 @@ describe("parseWebhook", () => {
 
   it.each([
     ["alerts", (b: Record<string, unknown>) => delete b.alerts],
-    ["alerts[0].status", (b: Record<string, unknown>) => delete (b.alerts as Record<string, unknown>[])[0]?.status],
-    ["alerts[0].labels", (b: Record<string, unknown>) => delete (b.alerts as Record<string, unknown>[])[0]?.labels],
+    [
+      "alerts[0].status",
+      (b: Record<string, unknown>) => delete (b.alerts as Record<string, unknown>[])[0]?.status,
+    ],
+    [
+      "alerts[0].labels",
+      (b: Record<string, unknown>) => delete (b.alerts as Record<string, unknown>[])[0]?.labels,
+    ],
     [
       "alerts[0].startsAt",
       (b: Record<string, unknown>) => delete (b.alerts as Record<string, unknown>[])[0]?.startsAt,

@@ -40,7 +40,13 @@ export interface RemediationPlan {
   target: TargetRef;
   params: Record<string, unknown>;
   /** A strategic-merge patch for the target object; absent for manual and restart-free plans. */
-  patch?: { apiVersion: string; kind: string; namespace?: string; name: string; body: Record<string, unknown> };
+  patch?: {
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    name: string;
+    body: Record<string, unknown>;
+  };
   /** The equivalent kubectl command, for people. */
   kubectl?: string;
   risk: RiskLevel;

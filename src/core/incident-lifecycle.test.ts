@@ -49,7 +49,9 @@ describe("correlationKey", () => {
     expect(correlationKey(alert({ labels: { ...a.labels, alertname: "PodOOMKilled" } }))).not.toBe(
       correlationKey(a),
     );
-    expect(correlationKey(alert({ labels: { ...a.labels, namespace: "other" } }))).not.toBe(correlationKey(a));
+    expect(correlationKey(alert({ labels: { ...a.labels, namespace: "other" } }))).not.toBe(
+      correlationKey(a),
+    );
     expect(correlationKey(alert({ labels: { ...a.labels, pod: "cartography-6b8f5d7c9d-wnq2n" } }))).not.toBe(
       correlationKey(a),
     );
@@ -87,7 +89,9 @@ describe("decideFiring", () => {
 
   it("opens a new incident when the matching one is resolved", () => {
     const resolved = { ...newIncident("i1", alert(), T0), state: IncidentState.Resolved };
-    expect(decideFiring(alert({ startsAt: "2026-03-15T00:00:00.000Z" }), resolved, resolved).kind).toBe("open");
+    expect(decideFiring(alert({ startsAt: "2026-03-15T00:00:00.000Z" }), resolved, resolved).kind).toBe(
+      "open",
+    );
   });
 });
 

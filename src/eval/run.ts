@@ -86,14 +86,24 @@ export async function evaluateScenario(scenario: Scenario, options: EvalOptions 
     const incident = await waitForPlan(system.store, options.timeoutMs ?? 10_000);
     const ms = Math.round(performance.now() - started);
     if (!incident?.diagnosis || !incident.plan) {
-      return { ...base, passed: false, ms, failures: [incident?.error ?? "no remediation plan within the timeout"] };
+      return {
+        ...base,
+        passed: false,
+        ms,
+        failures: [incident?.error ?? "no remediation plan within the timeout"],
+      };
     }
     const actual: ActualOutcome = {
       category: incident.diagnosis.category,
       confidence: incident.diagnosis.confidence,
-      remediation: { action: incident.plan.action, target: incident.plan.target, params: incident.plan.params },
+      remediation: {
+        action: incident.plan.action,
+        target: incident.plan.target,
+        params: incident.plan.params,
+      },
     };
-    if (!expected) return { ...base, passed: false, ms, actual, failures: ["scenario has no expected block"] };
+    if (!expected)
+      return { ...base, passed: false, ms, actual, failures: ["scenario has no expected block"] };
     // manual and unknown are scored on category and action alone, so a file may omit the target.
     const target = expected.remediation.target ?? { kind: "(none)", name: "(none)" };
     const score = scoreScenario({ ...expected, remediation: { ...expected.remediation, target } }, actual, {
@@ -111,7 +121,10 @@ function fail(base: Omit<EvalResult, "passed" | "ms" | "failures">, started: num
 
 /** The first incident the webhook opened, once it has a plan (or has failed). */
 async function waitForPlan(
-  store: { list(q: { limit: number }): Promise<{ items: { id: string; openedAt: string }[] }>; get(id: string): Promise<Incident | undefined> },
+  store: {
+    list(q: { limit: number }): Promise<{ items: { id: string; openedAt: string }[] }>;
+    get(id: string): Promise<Incident | undefined>;
+  },
   timeoutMs: number,
 ): Promise<Incident | undefined> {
   const deadline = Date.now() + timeoutMs;

@@ -25,9 +25,7 @@ export interface Envelope<T = unknown> {
 
 /** What a handler wants done with a message. Mapped to ack / nak(delay) / term in one place per adapter. */
 export type HandlerOutcome =
-  | { kind: "ack" }
-  | { kind: "retry"; delayMs: number; reason: string }
-  | { kind: "term"; reason: string };
+  { kind: "ack" } | { kind: "retry"; delayMs: number; reason: string } | { kind: "term"; reason: string };
 
 export interface DeliveryContext {
   /** 1 on first delivery. */

@@ -25,7 +25,9 @@ export function loadSnapshotFile(path: string): SnapshotContextSource {
   if (!Array.isArray(list.items)) {
     throw new ConfigError(`snapshot ${path}: expected a v1 List (items) or a "cluster" List`);
   }
-  const bad = list.items.findIndex((o) => !isRecord(o) || typeof o.kind !== "string" || !isRecord(o.metadata));
+  const bad = list.items.findIndex(
+    (o) => !isRecord(o) || typeof o.kind !== "string" || !isRecord(o.metadata),
+  );
   if (bad >= 0) throw new ConfigError(`snapshot ${path}: items[${bad}] is not a Kubernetes object`);
   const logs = Array.isArray(data.logs) ? (data.logs as LogRecord[]) : [];
   const metrics = Array.isArray(data.metrics) ? (data.metrics as MetricRecord[]) : [];

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEMO_SNAPSHOT, REPO, tempDir } from "./helpers/system.js";
+
+const BIN = join(REPO, "dist/cli/bin.js");
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// The built CLI is what users run; `npm test` builds before testing.
+describe.skipIf(!existsSync(BIN))("the aiops command", () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("starts, takes replayed webhooks, diagnoses them, and drains on SIGTERM", async () => {
+    const port = await freePort();
+    const db = join(tempDir(), "aiops.db");
+    const child = spawn(
+      process.execPath,
+      [BIN, "start", "--port", String(port), "--db", db, "--snapshot", DEMO_SNAPSHOT, "--log-level", "info"],
+      { env: { ...process.env, AIOPS_WEBHOOK_TOKEN: "cli-test-token-123" } },
+    );
+    children.push(child);
+    let logs = "";
+    child.stdout?.on("data", (d: Buffer) => (logs += d.toString()));
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
+
+    const replay = await runCli(["replay", join(REPO, "examples/webhooks/crashloop-firing.json"), "--url", base], {
+      AIOPS_WEBHOOK_TOKEN: "cli-test-token-123",
+    });
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/^202 /m);
+
+    const headers = { authorization: "Bearer cli-test-token-123" };
+    const incident = await waitFor(async () => {
+      const page = (await (await fetch(`${base}/api/incidents?state=planned`, { headers })).json()) as {
+        items: { id: string }[];
+      };
+      return page.items[0];
+    });
+    const full = (await (await fetch(`${base}/api/incidents/${incident.id}`, { headers })).json()) as {
+      diagnosis: { category: string };
+      plan: { action: string; params: { memory: string } };
+    };
+    expect(full.diagnosis.category).toBe("oom_killed");
+    expect(full.plan.action).toBe("increase_memory_limit");
+
+    // Every agent line about the incident carries its id as a field, not only in text.
+    const agentLines = logs
+      .split("\n")
+      .filter((l) => l.includes(incident.id))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => typeof l.agent === "string");
+    expect(agentLines.map((l) => l.msg)).toEqual(expect.arrayContaining(["incident opened", "incident diagnosed"]));
+    for (const line of agentLines) expect(line).toHaveProperty("incidentId", incident.id);
+    expect(logs).not.toContain("cli-test-token-123");
+
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it("refuses an invalid configuration with exit code 78 and names the key", async () => {
+    const result = await runCli(["start", "--port", "not-a-port"]);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain("server.port");
+  });
+
+  it("reports a missing replay path with exit code 66", async () => {
+    const result = await runCli(["replay", "/nonexistent/webhooks"]);
+    expect(result.code).toBe(66);
+    expect(result.stderr).toContain("/nonexistent/webhooks");
+  });
+});

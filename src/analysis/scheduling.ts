@@ -71,6 +71,21 @@ export function schedulingFailures(e: Evidence): SchedulingSummary | undefined {
     e,
     pods.map((p) => p.name),
   ).filter((ev) => ev.reason === "FailedScheduling");
+  // Events expire after an hour; the scheduler also writes its verdict into the pod's
+  // PodScheduled condition, which lasts as long as the pod is Pending.
+  if (events.length === 0) {
+    for (const p of pods) {
+      const c = p.conditions.find((x) => x.type === "PodScheduled" && x.status === "False" && x.message);
+      if (!c?.message) continue;
+      events.push({
+        type: "Warning",
+        reason: "FailedScheduling",
+        message: c.message,
+        count: 1,
+        involved: { kind: "Pod", namespace: p.namespace, name: p.name },
+      });
+    }
+  }
   if (events.length === 0) return undefined;
   const reasons = events.flatMap((ev) => parseFailedScheduling(ev.message));
   const weight: Record<SchedulingClass, number> = { resources: 0, constraints: 0, volume: 0, other: 0 };

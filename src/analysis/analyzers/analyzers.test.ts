@@ -718,3 +718,25 @@ describe("job-failed, evicted, init-container-failure", () => {
     expect(crashLoopAppErrorAnalyzer.analyze(e)).toEqual([]);
   });
 });
+
+describe("scheduling without events", () => {
+  it("reads the PodScheduled condition the scheduler leaves on the pod", () => {
+    const e = evidence({
+      pods: [
+        pod({
+          phase: "Pending",
+          nodeName: undefined,
+          conditions: [
+            {
+              type: "PodScheduled",
+              status: "False",
+              reason: "Unschedulable",
+              message: "0/3 nodes are available: 3 Insufficient memory.",
+            },
+          ],
+        }),
+      ],
+    });
+    expect(insufficientResourcesAnalyzer.analyze(e)[0]?.data?.["resources"]).toEqual(["memory"]);
+  });
+});

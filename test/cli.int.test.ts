@@ -18,7 +18,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
     let stdout = "";
@@ -60,9 +63,12 @@ describe.skipIf(!existsSync(BIN))("the aiops command", () => {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
 
-    const replay = await runCli(["replay", join(REPO, "examples/webhooks/crashloop-firing.json"), "--url", base], {
-      AIOPS_WEBHOOK_TOKEN: "cli-test-token-123",
-    });
+    const replay = await runCli(
+      ["replay", join(REPO, "examples/webhooks/crashloop-firing.json"), "--url", base],
+      {
+        AIOPS_WEBHOOK_TOKEN: "cli-test-token-123",
+      },
+    );
     expect(replay.code).toBe(0);
     expect(replay.stdout).toMatch(/^202 /m);
 
@@ -86,7 +92,9 @@ describe.skipIf(!existsSync(BIN))("the aiops command", () => {
       .filter((l) => l.includes(incident.id))
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((l) => typeof l.agent === "string");
-    expect(agentLines.map((l) => l.msg)).toEqual(expect.arrayContaining(["incident opened", "incident diagnosed"]));
+    expect(agentLines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(["incident opened", "incident diagnosed"]),
+    );
     for (const line of agentLines) expect(line).toHaveProperty("incidentId", incident.id);
     expect(logs).not.toContain("cli-test-token-123");
 

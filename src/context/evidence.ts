@@ -28,7 +28,7 @@ import type {
 import { parseQuantity } from "../core/quantity.js";
 import type { ContextBundle, KubeObject, LogRecord, MetricRecord } from "./context-source.js";
 import { excerptLog } from "./log-excerpt.js";
-import { workloadFromPodName } from "./subject.js";
+import { workloadFromPodName } from "../core/pod-name.js";
 
 /**
  * Evidence extraction: turns the raw Kubernetes JSON a context source gathered into the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AlertInstance } from "../core/alertmanager.js";
-import { subjectFromAlerts, workloadFromPodName } from "./subject.js";
+import { subjectFromAlerts } from "./subject.js";
 
 function alert(labels: Record<string, string>, annotations: Record<string, string> = {}): AlertInstance {
   return {
@@ -167,21 +167,5 @@ describe("subjectFromAlerts", () => {
 
   it("needs at least one alert", () => {
     expect(() => subjectFromAlerts([])).toThrow(RangeError);
-  });
-});
-
-describe("workloadFromPodName", () => {
-  it.each([
-    ["cart-6b8f5d7c9d-wnq2n", { kind: "Deployment", name: "cart" }],
-    ["pricing-engine-rqjnm9tb2-68xg9", { kind: "Deployment", name: "pricing-engine" }],
-    ["keycloak-2", { kind: "StatefulSet", name: "keycloak" }],
-    ["data-kafka-controller-12", { kind: "StatefulSet", name: "data-kafka-controller" }],
-    ["invoice-export-29733240-k8m4s", { kind: "Job", name: "invoice-export-29733240" }],
-  ])("%s", (pod, expected) => {
-    expect(workloadFromPodName(pod)).toEqual(expected);
-  });
-
-  it.each(["standalone", "node-exporter-x8k2p", "cart-aeiou-wnq2n"])("no guess for %s", (pod) => {
-    expect(workloadFromPodName(pod)).toBeUndefined();
   });
 });

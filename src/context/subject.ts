@@ -128,28 +128,3 @@ export function subjectFromAlerts(alerts: readonly AlertInstance[]): AlertSubjec
   }
   return subject;
 }
-
-export type WorkloadKind = "Deployment" | "StatefulSet" | "Job" | "DaemonSet" | "CronJob";
-
-/** The alphabet Kubernetes uses for generated name suffixes and pod-template hashes (no vowels, no 0/1/3). */
-const SAFE = "[bcdfghjklmnpqrstvwxz2456789]";
-const DEPLOYMENT_POD = new RegExp(`^(.+)-(${SAFE}{5,10})-(${SAFE}{5})$`);
-const CRONJOB_POD = /^(.+-\d{8,})-[a-z0-9]{5}$/;
-const STATEFULSET_POD = /^(.+)-(\d+)$/;
-
-/**
- * Guesses a pod's workload from its name alone. Only for correlation when no cluster
- * context exists (the pod is gone); anything read from the API wins over this.
- * - `<cronjob>-<scheduled minute>-<5>` → the Job `<cronjob>-<minute>`
- * - `<name>-<rs hash>-<5>` → Deployment `<name>`
- * - `<name>-<ordinal>` → StatefulSet `<name>`
- */
-export function workloadFromPodName(pod: string): { kind: WorkloadKind; name: string } | undefined {
-  const job = CRONJOB_POD.exec(pod);
-  if (job?.[1]) return { kind: "Job", name: job[1] };
-  const deployment = DEPLOYMENT_POD.exec(pod);
-  if (deployment?.[1]) return { kind: "Deployment", name: deployment[1] };
-  const sts = STATEFULSET_POD.exec(pod);
-  if (sts?.[1]) return { kind: "StatefulSet", name: sts[1] };
-  return undefined;
-}

@@ -7,7 +7,6 @@ import {
   newIncident,
   withFiring,
   withResolved,
-  workloadNameFromPod,
 } from "./incident-lifecycle.js";
 import { IncidentState } from "./incident.js";
 
@@ -24,18 +23,6 @@ function alert(overrides: Partial<AlertInstance> & { labels?: Record<string, str
 }
 
 const T0 = "2026-03-14T10:01:00.000Z";
-
-describe("workloadNameFromPod", () => {
-  it.each([
-    ["cart-6b8f5d7c9d-wnq2n", "cart"],
-    ["checkout-service-7f9c8d6b5-x2x9q", "checkout-service"],
-    ["redis-master-0", "redis-master"],
-    ["node-exporter-x7k2p", "node-exporter"],
-    ["standalone", "standalone"],
-  ])("%s belongs to %s", (pod, workload) => {
-    expect(workloadNameFromPod(pod)).toBe(workload);
-  });
-});
 
 describe("correlationKey", () => {
   it("puts alerts of the same alertname on pods of one workload together", () => {

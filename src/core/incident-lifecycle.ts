@@ -5,12 +5,7 @@
 import type { AlertInstance } from "./alertmanager.js";
 import type { ObjectRef } from "./evidence.js";
 import { IncidentState, type Incident, type IncidentAlert } from "./incident.js";
-
-/** Deployment pods are named <deployment>-<pod-template-hash>-<suffix>; the hash uses this alphabet. */
-const SAFE_ALPHABET = "[bcdfghjklmnpqrstvwxz2456789]";
-const DEPLOYMENT_POD = new RegExp(`^(.+)-${SAFE_ALPHABET}{6,10}-${SAFE_ALPHABET}{5}$`);
-const CONTROLLER_POD = new RegExp(`^(.+)-${SAFE_ALPHABET}{5}$`);
-const STATEFUL_POD = /^(.+)-(\d+)$/;
+import { workloadNameFromPod } from "./pod-name.js";
 
 /**
  * The object an alert is about, from its labels alone (no cluster round trip), so that
@@ -33,17 +28,6 @@ export function alertSubjectRef(labels: Record<string, string>): ObjectRef | und
   if (pod) return { kind: "Workload", namespace, name: workloadNameFromPod(pod) };
   if (labels.node) return { kind: "Node", name: labels.node };
   return undefined;
-}
-
-/** The workload part of a pod name: cart-6b8f5d7c9d-wnq2n → cart, redis-master-0 → redis-master. */
-export function workloadNameFromPod(pod: string): string {
-  const deployment = DEPLOYMENT_POD.exec(pod);
-  if (deployment?.[1]) return deployment[1];
-  const stateful = STATEFUL_POD.exec(pod);
-  if (stateful?.[1]) return stateful[1];
-  const controller = CONTROLLER_POD.exec(pod);
-  if (controller?.[1]) return controller[1];
-  return pod;
 }
 
 const WORKLOAD_KEY_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Workload"]);

@@ -409,3 +409,17 @@ describe("planRemediation", () => {
     expect(String(p.params["storage"])).toMatch(/^\d+Gi$/);
   });
 });
+
+describe("a plan without cluster context", () => {
+  it("targets the workload named by the pod, never the pod itself", () => {
+    const e = evidence({
+      pods: [],
+      workload: undefined,
+      ownerChain: [],
+      subject: { ...evidence().subject, pod: "checkout-7c9f6d8b5-k2x4p", pods: ["checkout-7c9f6d8b5-k2x4p"] },
+    });
+    const result = plan(e);
+    expect(result.action).toBe("manual");
+    expect(result.target).toMatchObject({ kind: "Deployment", name: "checkout" });
+  });
+});

@@ -16,6 +16,7 @@ import {
 } from "../analysis/facts.js";
 import { planAdjustProbe, type ProbeName } from "./planners/adjust-probe.js";
 import { workloadTarget } from "./planners/common.js";
+import { workloadFromPodName, workloadNameFromPod } from "../core/pod-name.js";
 import { planExpandPvc } from "./planners/expand-pvc.js";
 import { planIncreaseCpuLimit } from "./planners/increase-cpu-limit.js";
 import { planIncreaseHpaMax } from "./planners/increase-hpa-max.js";
@@ -58,7 +59,12 @@ function fallbackTarget(e: Evidence, container?: string): TargetRef {
     return { kind: "HorizontalPodAutoscaler", ...ns, name: s.horizontalpodautoscaler };
   if (s.persistentvolumeclaim) return { kind: "PersistentVolumeClaim", ...ns, name: s.persistentvolumeclaim };
   if (s.node) return { kind: "Node", name: s.node };
-  return { kind: "Deployment", ...ns, name: s.pod ?? "unknown", ...(container ? { container } : {}) };
+  // No owner in the evidence (no cluster context, or the pod is gone): Kubernetes' pod
+  // naming tells the workload; a pod name itself is never a target.
+  const byName = s.pod ? workloadFromPodName(s.pod) : undefined;
+  const kind = byName?.kind ?? "Deployment";
+  const name = byName?.name ?? workloadNameFromPod(s.pod ?? "unknown");
+  return { kind, ...ns, name, ...(container ? { container } : {}) };
 }
 
 function target(e: Evidence, container?: string): TargetRef {

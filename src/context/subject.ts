@@ -47,19 +47,20 @@ function labelsDescribeExporter(labels: Labels): boolean {
   return namesOther;
 }
 
-interface AlertFacts {
-  namespace?: string;
-  pod?: string;
-  container?: string;
-  deployment?: string;
-  statefulset?: string;
-  daemonset?: string;
-  job?: string;
-  cronjob?: string;
-  node?: string;
-  persistentvolumeclaim?: string;
-  horizontalpodautoscaler?: string;
-}
+type AlertFacts = Pick<
+  AlertSubject,
+  | "namespace"
+  | "pod"
+  | "container"
+  | "deployment"
+  | "statefulset"
+  | "daemonset"
+  | "job"
+  | "cronjob"
+  | "node"
+  | "persistentvolumeclaim"
+  | "horizontalpodautoscaler"
+>;
 
 function factsOf(labels: Labels): AlertFacts {
   const exporter = labelsDescribeExporter(labels);

@@ -67,6 +67,15 @@ export function workloadTarget(e: Evidence, container?: string): TargetRef | und
   };
 }
 
+/** The workload itself, for changes that are not per container (replicas, rollout). */
+export function workloadOnly(target: TargetRef): TargetRef {
+  return {
+    kind: target.kind,
+    ...(target.namespace ? { namespace: target.namespace } : {}),
+    name: target.name,
+  };
+}
+
 /** Wraps a pod spec fragment in the path the kind keeps its pod template at. */
 export function podTemplatePatch(
   kind: string,

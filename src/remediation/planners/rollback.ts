@@ -1,6 +1,6 @@
 import type { RemediationPlan, TargetRef } from "../../core/diagnosis.js";
 import type { RevisionEvidence } from "../../core/evidence.js";
-import { kubectlRef, nsFlag, patchFor, podTemplatePatch, toPlan } from "./common.js";
+import { kubectlRef, nsFlag, patchFor, podTemplatePatch, toPlan, workloadOnly } from "./common.js";
 
 /**
  * Returns the workload to its last healthy revision: the revision number and the
@@ -14,11 +14,7 @@ export function planRollback(
   why: string,
   now: Date,
 ): RemediationPlan {
-  const workload: TargetRef = {
-    kind: target.kind,
-    ...(target.namespace ? { namespace: target.namespace } : {}),
-    name: target.name,
-  };
+  const workload = workloadOnly(target);
   const containers = Object.entries(healthy.images).map(([name, image]) => ({ name, image }));
   const body = podTemplatePatch(workload.kind, { containers });
   const changed = Object.entries(healthy.images).filter(

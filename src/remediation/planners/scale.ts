@@ -1,6 +1,6 @@
 import type { RemediationPlan, TargetRef } from "../../core/diagnosis.js";
 import type { RiskLevel } from "../../core/vocabulary.js";
-import { kubectlRef, nsFlag, patchFor, toPlan } from "./common.js";
+import { kubectlRef, nsFlag, patchFor, toPlan, workloadOnly } from "./common.js";
 
 /** Sets a workload's replicas (a dependency scaled to zero, or an accidental scale-up undone). */
 export function planScale(
@@ -10,11 +10,7 @@ export function planScale(
   risk: RiskLevel,
   now: Date,
 ): RemediationPlan {
-  const workload: TargetRef = {
-    kind: target.kind,
-    ...(target.namespace ? { namespace: target.namespace } : {}),
-    name: target.name,
-  };
+  const workload = workloadOnly(target);
   const body = { spec: { replicas } };
   return toPlan(
     {

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { createCollector } from "./agents/collector.js";
+import { createDeadLetterHandler } from "./agents/dead-letters.js";
 import { createIntake } from "./agents/intake.js";
 import { createRcaAgent } from "./agents/rca.js";
 import { createRemediator } from "./agents/remediator.js";
@@ -29,6 +30,9 @@ export interface SystemOverrides {
   context?: ContextSource;
   logger?: Logger;
   clock?: () => Date;
+  /** Replaces the analyzers or planners (tests; later, the model-assisted RCA). */
+  diagnose?: typeof diagnose;
+  plan?: typeof planRemediation;
 }
 
 export interface System {
@@ -62,26 +66,27 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
 
   let db: SqliteDatabase | undefined;
   let store: IncidentStore;
-  let bus: Bus;
   if (config.store.kind === "sqlite") {
     db = openDatabase(config.store.path);
     store = new SqliteIncidentStore(db);
-    bus = new MemoryBus({
-      journal: new SqliteBusJournal(db),
-      maxDeliver: config.bus.maxDeliver,
-      onError: (error) => logger.error({ err: error }, "bus journal write failed; the message stays pending"),
-    });
   } else {
     store = new MemoryIncidentStore();
-    bus = new MemoryBus({ maxDeliver: config.bus.maxDeliver });
   }
+  const onDeadLetter = createDeadLetterHandler({ store, logger, clock: overrides.clock });
+  const bus: Bus = new MemoryBus({
+    // With SQLite the bus is journaled in the same file: accepted means stored.
+    journal: db ? new SqliteBusJournal(db) : undefined,
+    maxDeliver: config.bus.maxDeliver,
+    onError: (error) => logger.error({ err: error }, "bus journal write failed; the message stays pending"),
+    onDeadLetter: (letter) => void onDeadLetter(letter),
+  });
 
   const metrics = createMetrics({ incidentCounts: () => store.counts() });
   const common = { bus, store, metrics, logger, clock: overrides.clock, maxDeliver: config.bus.maxDeliver };
   const agents = [
     createCollector({ ...common, context }),
-    createRcaAgent({ ...common, diagnose }),
-    createRemediator({ ...common, plan: planRemediation }),
+    createRcaAgent({ ...common, diagnose: overrides.diagnose ?? diagnose }),
+    createRemediator({ ...common, plan: overrides.plan ?? planRemediation }),
   ];
   const intake = createIntake({ bus, clock: overrides.clock });
   const auth =
@@ -103,6 +108,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     logger,
     auth,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    deadLetters: (limit) => bus.deadLetters(limit),
     readiness: async () => ({
       ready: started && bus.ready(),
       checks: {

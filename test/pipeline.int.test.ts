@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { InputError } from "../src/core/errors.js";
 import { IncidentState } from "../src/core/incident.js";
 import type { System } from "../src/main.js";
 import { REPO, postWebhook, readJson, startSystem, tempDir, waitForIncident } from "./helpers/system.js";
@@ -129,6 +130,26 @@ describe("the pipeline in one process", () => {
     const restarted = await start({ store: { kind: "sqlite", path } });
     const incident = await waitForIncident(restarted, (i) => i.plan !== undefined);
     expect(incident.diagnosis?.category).toBe("oom_killed");
+  });
+
+  it("marks the incident failed with the reason when a stage gives up, and lists the dead letter", async () => {
+    const system = await start(
+      {},
+      {
+        diagnose: () => {
+          throw new InputError("evidence cannot be diagnosed");
+        },
+      },
+    );
+    await postWebhook(system, FIRING);
+    const failed = await waitForIncident(system, (i) => i.state === IncidentState.Failed);
+    expect(failed.error).toContain("evidence cannot be diagnosed");
+    expect(failed.evidence).toBeDefined();
+    const letters = await system.app.inject({ method: "GET", url: "/api/dead-letters" });
+    expect(letters.statusCode).toBe(200);
+    expect(letters.json().items).toEqual([
+      expect.objectContaining({ stage: "incidents", reason: expect.stringContaining("cannot be diagnosed") }),
+    ]);
   });
 
   it("rejects an invalid webhook with 400 naming the field and keeps serving", async () => {

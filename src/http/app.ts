@@ -2,6 +2,7 @@ import Fastify from "fastify";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { NormalisedWebhook } from "../core/alertmanager.js";
 import type { IncidentStore } from "../store/incident-store.js";
+import type { DeadLetter } from "../transport/bus.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { authRequired, createAuthHook } from "./auth.js";
@@ -9,6 +10,7 @@ import type { AuthOptions } from "./auth.js";
 import { installErrorHandler, sendError } from "./error-handler.js";
 import { healthRoutes } from "./routes/health.js";
 import type { Readiness } from "./routes/health.js";
+import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { webhookRoutes } from "./routes/webhook.js";
@@ -36,6 +38,8 @@ export interface AppDeps {
   /** Request bodies beyond this many bytes are answered 413. */
   bodyLimitBytes: number;
   readiness: Readiness;
+  /** Messages the pipeline gave up on; serves GET /api/dead-letters when given. */
+  deadLetters?: (limit: number) => Promise<DeadLetter[]>;
 }
 
 /**
@@ -65,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (authRequired(deps.auth)) scope.addHook("onRequest", createAuthHook(deps.auth));
     await scope.register(webhookRoutes, { intake: deps.intake, metrics: deps.metrics });
     await scope.register(incidentRoutes, { store: deps.store });
+    if (deps.deadLetters) await scope.register(deadLetterRoutes, { deadLetters: deps.deadLetters });
   });
 
   return app;

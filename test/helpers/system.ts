@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { validate } from "../../src/config/load.js";
 import type { ConfigInput } from "../../src/config/schema.js";
 import type { Incident } from "../../src/core/incident.js";
-import { createSystem, type System } from "../../src/main.js";
+import { createSystem, type System, type SystemOverrides } from "../../src/main.js";
 import { createLogger } from "../../src/observability/logger.js";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -21,14 +21,17 @@ export function tempDir(prefix = "aiops-test-"): string {
 }
 
 /** A system on the demo snapshot, silent, with its own SQLite file unless told otherwise. */
-export async function startSystem(config: ConfigInput = {}): Promise<System> {
+export async function startSystem(
+  config: ConfigInput = {},
+  overrides: SystemOverrides = {},
+): Promise<System> {
   const system = await createSystem(
     validate({
       store: { kind: "sqlite", path: join(tempDir(), "aiops.db") },
       context: { kind: "snapshot", snapshot: DEMO_SNAPSHOT },
       ...config,
     } as Record<string, unknown>),
-    { logger: createLogger({ level: "silent" }) },
+    { logger: createLogger({ level: "silent" }), ...overrides },
   );
   await system.start();
   return system;

@@ -153,6 +153,19 @@ describe("MemoryBus", () => {
     expect(calls).toBe(1);
   });
 
+  it("tells onDeadLetter of each terminated message", async () => {
+    const told: { reason: string; incidentId?: string }[] = [];
+    const b = bus({
+      onDeadLetter: (d) => told.push({ reason: d.reason, incidentId: d.envelope.incidentId }),
+    });
+    await b.consume("incidents", async () => ({ kind: "term" as const, reason: "no evidence" }), {
+      durable: "c",
+    });
+    await b.publish("incidents", envelope("incidents"));
+    await waitFor(() => told.length === 1, "dead-letter callback");
+    expect(told).toEqual([{ reason: "no evidence", incidentId: "inc-1" }]);
+  });
+
   it("dead-letters a message a handler terminates itself", async () => {
     const b = bus();
     await b.consume("alerts", async () => ({ kind: "term" as const, reason: "unknown schema" }), {

@@ -47,6 +47,8 @@ export interface MemoryBusOptions {
    * and is redelivered after a restart. Default: ignored.
    */
   onError?: (error: unknown, context: { operation: string; stage: Stage; envelopeId?: string }) => void;
+  /** Told of every terminated message, after it is recorded (e.g. to mark its incident failed). */
+  onDeadLetter?: (letter: DeadLetter) => void;
   /** Clock for the dedup window, for tests. */
   now?: () => number;
 }
@@ -121,6 +123,7 @@ export class MemoryBus implements Bus {
   readonly #dedupMaxKeys: number;
   readonly #maxPending: number;
   readonly #maxDeadLetters: number;
+  readonly #onDeadLetter: MemoryBusOptions["onDeadLetter"];
   readonly #onError: NonNullable<MemoryBusOptions["onError"]>;
   readonly #now: () => number;
 
@@ -143,6 +146,7 @@ export class MemoryBus implements Bus {
     this.#dedupMaxKeys = positive(options.dedupMaxKeys ?? 10_000, "dedupMaxKeys");
     this.#maxPending = positive(options.maxPendingPerStage ?? 10_000, "maxPendingPerStage");
     this.#maxDeadLetters = positive(options.maxDeadLetters ?? 1_000, "maxDeadLetters");
+    this.#onDeadLetter = options.onDeadLetter;
     this.#onError = options.onError ?? (() => {});
     this.#now = options.now ?? Date.now;
     for (const stage of STAGES) {
@@ -367,16 +371,23 @@ export class MemoryBus implements Bus {
         return;
       }
       case "term": {
-        this.#deadLetters.push({
+        const letter: DeadLetter = {
           envelope: JSON.parse(message.json) as Envelope,
           stage: message.stage,
           reason: outcome.reason,
           deliveries: item.deliveries,
           at: new Date().toISOString(),
-        });
+        };
+        this.#deadLetters.push(letter);
         if (this.#deadLetters.length > this.#maxDeadLetters) this.#deadLetters.shift();
         message.termReason ??= outcome.reason;
-        return this.#finish(message);
+        await this.#finish(message);
+        try {
+          this.#onDeadLetter?.(structuredClone(letter));
+        } catch (error) {
+          this.#onError(error, { operation: "onDeadLetter", stage: message.stage, envelopeId: message.id });
+        }
+        return;
       }
     }
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import type { AlertInstance } from "../core/alertmanager.js";
+import { ConflictError } from "../core/errors.js";
 import type { Evidence } from "../core/evidence.js";
 import type { Incident } from "../core/incident.js";
 import { IncidentState } from "../core/incident.js";
@@ -49,14 +50,20 @@ export function createCollector(deps: CollectorDeps) {
   const mutex = new KeyedMutex();
   const log = deps.logger.child({ agent: "collector" });
 
-  async function onFiring(alert: AlertInstance): Promise<void> {
+  async function onFiring(alert: AlertInstance, attempt = 1): Promise<void> {
     const now = clock().toISOString();
     const byFingerprint = await deps.store.findByFingerprint(alert.fingerprint);
     const byKey = await deps.store.findOpenByKey(correlationKey(alert));
     const decision = decideFiring(alert, byFingerprint, byKey);
     if (decision.kind === "open") {
       const incident = newIncident(newId(), alert, now);
-      await deps.store.create(incident);
+      try {
+        await deps.store.create(incident);
+      } catch (error) {
+        // Another collector replica opened the incident for this key first: join it.
+        if (error instanceof ConflictError && attempt < 3) return onFiring(alert, attempt + 1);
+        throw error;
+      }
       log.info({ incidentId: incident.id, key: incident.correlationKey }, "incident opened");
       await investigate(incident);
       return;

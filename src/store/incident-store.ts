@@ -30,7 +30,11 @@ export interface IncidentStore {
   findOpenByKey(correlationKey: string): Promise<Incident | undefined>;
   /** The newest incident holding an alert with this fingerprint, resolved or not. */
   findByFingerprint(fingerprint: string): Promise<Incident | undefined>;
-  /** Inserts a new incident; ConflictError when the id exists. */
+  /**
+   * Inserts a new incident; ConflictError when the id exists, or when another open
+   * incident holds the same correlation key (so that two collector replicas racing on
+   * alerts of one workload open one incident: the loser joins the winner's).
+   */
   create(incident: Incident): Promise<void>;
   /** Reads, applies `mutate` and writes atomically; NotFoundError when absent. */
   update(id: string, mutate: (current: Incident) => Incident): Promise<Incident>;

@@ -17,7 +17,7 @@ describe("loadConfig", () => {
     const config = loadConfig({ env: {} });
     expect(config.server).toEqual({ host: "127.0.0.1", port: 8080, bodyLimitBytes: 1048576 });
     expect(config.bus.kind).toBe("memory");
-    expect(config.store).toEqual({ kind: "sqlite", path: "data/aiops.db" });
+    expect(config.store).toMatchObject({ kind: "sqlite", path: "data/aiops.db" });
     expect(config.context.kind).toBe("none");
     expect(config.bus.subjects.alerts).toBe("aiops.alerts");
   });
@@ -37,6 +37,20 @@ describe("loadConfig", () => {
   it("reads AIOPS_CONFIG when no file is given, and JSON files too", () => {
     const file = tempFile("c.json", JSON.stringify({ store: { kind: "memory" } }));
     expect(loadConfig({ env: { AIOPS_CONFIG: file } }).store.kind).toBe("memory");
+  });
+
+  it("honours NATS_URL and shares state through NATS KV when the bus is NATS", () => {
+    const config = loadConfig({ env: { AIOPS_BUS: "nats", NATS_URL: "nats://10.0.0.5:4222" } });
+    expect(config.bus.nats.url).toBe("nats://10.0.0.5:4222");
+    expect(config.store.kind).toBe("nats-kv");
+    expect(loadConfig({ env: { AIOPS_BUS: "nats", AIOPS_STORE: "memory" } }).store.kind).toBe("memory");
+    expect(loadConfig({ env: {} }).store.kind).toBe("sqlite");
+  });
+
+  it("rejects half-set NATS credentials and bad subject names", () => {
+    expect(() => loadConfig({ env: { NATS_USER: "aiops" } })).toThrow(/bus\.nats\.user/);
+    expect(() => loadConfig({ env: { NATS_TLS_CERT_FILE: "/c.pem" } })).toThrow(/certFile/);
+    expect(() => loadConfig({ env: { AIOPS_SUBJECT_ALERTS: "aiops.>" } })).toThrow(/bus\.subjects\.alerts/);
   });
 
   it("reads secrets from *_FILE variables", () => {

@@ -23,7 +23,18 @@ export const ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[
   { env: "AIOPS_SUBJECT_DIAGNOSES", path: "bus.subjects.diagnoses" },
   { env: "AIOPS_SUBJECT_REMEDIATIONS", path: "bus.subjects.remediations" },
   { env: "AIOPS_SUBJECT_DEAD_LETTER", path: "bus.subjects.deadLetter" },
+  { env: "NATS_URL", path: "bus.nats.url" },
+  { env: "NATS_USER", path: "bus.nats.user" },
+  { env: "NATS_PASSWORD", path: "bus.nats.pass", secret: true },
+  { env: "NATS_TOKEN", path: "bus.nats.token", secret: true },
+  { env: "NATS_NKEY_SEED_FILE", path: "bus.nats.nkeySeedFile" },
+  { env: "NATS_CREDS_FILE", path: "bus.nats.credsFile" },
+  { env: "NATS_TLS_CA_FILE", path: "bus.nats.tls.caFile" },
+  { env: "NATS_TLS_CERT_FILE", path: "bus.nats.tls.certFile" },
+  { env: "NATS_TLS_KEY_FILE", path: "bus.nats.tls.keyFile" },
+  { env: "AIOPS_NATS_STREAM", path: "bus.nats.stream" },
   { env: "AIOPS_STORE", path: "store.kind" },
+  { env: "AIOPS_KV_BUCKET", path: "store.bucket" },
   { env: "AIOPS_DB_PATH", path: "store.path" },
   { env: "AIOPS_CONTEXT", path: "context.kind" },
   { env: "AIOPS_SNAPSHOT", path: "context.snapshot" },
@@ -46,7 +57,15 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (file) tree = merge(tree, readConfigFile(file));
   tree = merge(tree, fromEnv(env));
   tree = merge(tree, options.flags ?? {});
-  return validate(tree);
+  return validate(withDerivedDefaults(tree));
+}
+
+/** Defaults that depend on other keys: on NATS, replicas must share state, so the store follows the bus. */
+function withDerivedDefaults(tree: Tree): Tree {
+  const bus = isTree(tree.bus) ? tree.bus : {};
+  const store = isTree(tree.store) ? tree.store : {};
+  if (bus.kind === "nats" && store.kind === undefined) return merge(tree, { store: { kind: "nats-kv" } });
+  return tree;
 }
 
 export function validate(tree: Tree): Config {

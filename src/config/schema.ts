@@ -5,6 +5,8 @@ import { DEFAULT_SUBJECTS } from "../transport/subjects.js";
  * The configuration, with its defaults: the embedded default needs no setting at all.
  * docs/configuration.md documents every key, its env variable and its flag.
  */
+const subject = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, "a NATS subject without wildcards");
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -33,25 +35,79 @@ export const configSchema = z.strictObject({
     }),
   bus: z
     .strictObject({
-      kind: z.enum(["memory"]).default("memory"),
+      /** `memory`: in-process (one process). `nats`: NATS JetStream (agents in separate processes, replicas). */
+      kind: z.enum(["memory", "nats"]).default("memory"),
       /** Deliveries before a failing message is dead-lettered. */
       maxDeliver: z.coerce.number().int().min(1).max(100).default(5),
       subjects: z
         .strictObject({
-          alerts: z.string().min(1).default(DEFAULT_SUBJECTS.alerts),
-          incidents: z.string().min(1).default(DEFAULT_SUBJECTS.incidents),
-          diagnoses: z.string().min(1).default(DEFAULT_SUBJECTS.diagnoses),
-          remediations: z.string().min(1).default(DEFAULT_SUBJECTS.remediations),
-          deadLetter: z.string().min(1).default(DEFAULT_SUBJECTS.deadLetter),
+          alerts: subject.default(DEFAULT_SUBJECTS.alerts),
+          incidents: subject.default(DEFAULT_SUBJECTS.incidents),
+          diagnoses: subject.default(DEFAULT_SUBJECTS.diagnoses),
+          remediations: subject.default(DEFAULT_SUBJECTS.remediations),
+          deadLetter: subject.default(DEFAULT_SUBJECTS.deadLetter),
         })
         .prefault({}),
+      nats: z
+        .strictObject({
+          /** One server or a comma-separated list. */
+          url: z.string().min(1).default("nats://127.0.0.1:4222"),
+          user: z.string().min(1).optional(),
+          pass: z.string().min(1).optional(),
+          token: z.string().min(1).optional(),
+          nkeySeedFile: z.string().min(1).optional(),
+          credsFile: z.string().min(1).optional(),
+          tls: z
+            .strictObject({
+              caFile: z.string().min(1).optional(),
+              certFile: z.string().min(1).optional(),
+              keyFile: z.string().min(1).optional(),
+            })
+            .prefault({})
+            .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+              message: "certFile and keyFile must be set together",
+              path: ["certFile"],
+            }),
+          reconnectWaitMs: z.coerce.number().int().min(100).default(2000),
+          stream: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only")
+            .default("AIOPS"),
+          /** How long the stream keeps messages. */
+          maxAgeMs: z.coerce
+            .number()
+            .int()
+            .min(60_000)
+            .default(7 * 24 * 3600 * 1000),
+          maxBytes: z.coerce
+            .number()
+            .int()
+            .min(1024 * 1024)
+            .default(1024 * 1024 * 1024),
+          /** Publishes with the same idempotency key within this window are stored once. */
+          duplicateWindowMs: z.coerce.number().int().min(1000).default(120_000),
+          /** An unacknowledged message is redelivered after this (handlers extend it while working). */
+          ackWaitMs: z.coerce.number().int().min(1000).default(30_000),
+        })
+        .prefault({})
+        .refine((n) => (n.user === undefined) === (n.pass === undefined), {
+          message: "user and pass must be set together",
+          path: ["user"],
+        }),
     })
     .prefault({}),
   store: z
     .strictObject({
-      kind: z.enum(["sqlite", "memory"]).default("sqlite"),
-      /** SQLite file; also journals the in-process bus so nothing accepted is lost on restart. */
+      /**
+       * `sqlite` (one process; also journals the in-process bus), `memory`, or `nats-kv`
+       * (a JetStream KV bucket every replica shares; the default when bus.kind is nats).
+       */
+      kind: z.enum(["sqlite", "memory", "nats-kv"]).default("sqlite"),
       path: z.string().min(1).default("data/aiops.db"),
+      bucket: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only")
+        .default("aiops_incidents"),
     })
     .prefault({}),
   context: z

@@ -29,8 +29,10 @@ export interface Intake {
 }
 
 export interface AppDeps {
-  intake: Intake;
-  store: IncidentStore;
+  /** Serves the webhook paths when given (the collector's process). */
+  intake?: Intake;
+  /** Serves the incident API when given (the collector's process). */
+  store?: IncidentStore;
   metrics: Metrics;
   logger: Logger;
   /** Credentials for the webhook and /api/*; none means open. Both may be set: either passes. */
@@ -44,7 +46,8 @@ export interface AppDeps {
 
 /**
  * Builds the HTTP application: webhook intake, incident API, health and metrics. It
- * does not listen; the caller does (or tests call `inject()`).
+ * does not listen; the caller does (or tests call `inject()`). An agent process without
+ * intake or store (rca, remediator) serves health and metrics only.
  *
  * Open: /healthz, /readyz, /metrics. Behind auth when configured: the webhook paths and /api/*.
  */
@@ -67,8 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Everything registered in this scope requires credentials when they are configured.
   await app.register(async (scope) => {
     if (authRequired(deps.auth)) scope.addHook("onRequest", createAuthHook(deps.auth));
-    await scope.register(webhookRoutes, { intake: deps.intake, metrics: deps.metrics });
-    await scope.register(incidentRoutes, { store: deps.store });
+    if (deps.intake) await scope.register(webhookRoutes, { intake: deps.intake, metrics: deps.metrics });
+    if (deps.store) await scope.register(incidentRoutes, { store: deps.store });
     if (deps.deadLetters) await scope.register(deadLetterRoutes, { deadLetters: deps.deadLetters });
   });
 

@@ -33,6 +33,7 @@ export const ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[
   { env: "NATS_TLS_CERT_FILE", path: "bus.nats.tls.certFile" },
   { env: "NATS_TLS_KEY_FILE", path: "bus.nats.tls.keyFile" },
   { env: "AIOPS_NATS_STREAM", path: "bus.nats.stream" },
+  { env: "AIOPS_NATS_ACK_WAIT_MS", path: "bus.nats.ackWaitMs" },
   { env: "AIOPS_STORE", path: "store.kind" },
   { env: "AIOPS_KV_BUCKET", path: "store.bucket" },
   { env: "AIOPS_DB_PATH", path: "store.path" },

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { REPO } from "./system.js";
+
+export const BIN = join(REPO, "dist/cli/bin.js");
+export const haveBuild = existsSync(BIN);
+
+/** One `aiops` process started from the build, with its JSON log lines collected. */
+export interface AgentProcess {
+  readonly name: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Parsed JSON log lines so far. */
+  lines(): Record<string, unknown>[];
+  /** Resolves when /readyz answers 200. */
+  ready(timeoutMs?: number): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startAgent(
+  name: string,
+  command: string,
+  port: number,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): AgentProcess {
+  const child = spawn(process.execPath, [BIN, command, "--port", String(port), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let buffer = "";
+  const parsed: Record<string, unknown>[] = [];
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    buffer += d.toString();
+    let newline = buffer.indexOf("\n");
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      try {
+        parsed.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // not a log line
+      }
+      newline = buffer.indexOf("\n");
+    }
+  });
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    name,
+    port,
+    child,
+    lines: () => parsed,
+    async ready(timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (child.exitCode !== null)
+          throw new Error(`${name} exited (${child.exitCode}): ${stderr.slice(-2000)}`);
+        const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
+          .then((r) => r.status === 200)
+          .catch(() => false);
+        if (ok) return;
+        if (Date.now() > deadline) throw new Error(`${name} not ready: ${stderr.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async kill(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exit;
+    },
+  };
+}
+
+/** A webhook with one firing alert on a workload of its own, so that each opens one incident. */
+export function distinctWebhook(i: number, namespace = "demo"): Record<string, unknown> {
+  const labels = {
+    alertname: "KubePodCrashLooping",
+    namespace,
+    pod: `svc${i}-7c9f6d8b5-k2x4p`,
+    container: "app",
+    severity: "warning",
+  };
+  return {
+    version: "4",
+    status: "firing",
+    receiver: "aiops",
+    groupKey: `{}:{namespace="${namespace}"}`,
+    groupLabels: { namespace },
+    commonLabels: labels,
+    commonAnnotations: {},
+    externalURL: "http://alertmanager:9093",
+    alerts: [
+      {
+        status: "firing",
+        labels,
+        annotations: { summary: "Pod is crash looping." },
+        startsAt: "2026-11-25T10:00:00.000Z",
+        endsAt: "0001-01-01T00:00:00Z",
+        generatorURL: "http://prometheus:9090/graph",
+        fingerprint: `f${String(i).padStart(15, "0")}`,
+      },
+    ],
+  };
+}
+
+export async function postTo(port: number, body: unknown): Promise<number> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/alert`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { run } from "../src/cli/main.js";
 import { ExitCode } from "../src/cli/exit-codes.js";
 import { evaluateDir } from "../src/eval/run.js";
-import { SCENARIOS, tempDir } from "./helpers/system.js";
+import { REPO, SCENARIOS, tempDir } from "./helpers/system.js";
 
 const haveScenarios = existsSync(SCENARIOS);
 
@@ -18,6 +18,15 @@ describe.skipIf(!haveScenarios)("aiops eval on the dev scenarios", () => {
     for (const category of Object.keys(report.summary.categoryAccuracy)) {
       expect(report.summary.categoryAccuracy[category]).toBeGreaterThanOrEqual(0);
     }
+  }, 120_000);
+});
+
+describe("aiops eval on the held-out scenarios (written without reading the analyzers)", () => {
+  it("passes at least 90% of them", async () => {
+    const report = await evaluateDir(join(REPO, "test/fixtures/holdout"));
+    const failed = report.results.filter((r) => !r.passed).map((r) => `${r.id}: ${r.failures.join("; ")}`);
+    expect(failed.length / report.summary.scenarios).toBeLessThanOrEqual(0.1);
+    expect(report.summary.scenarios).toBeGreaterThanOrEqual(14);
   }, 120_000);
 });
 

@@ -148,19 +148,108 @@ export function describeIncidentStoreContract(
       expect((await store.get(incident.id))?.notifications).toBe(50);
     });
 
-    it("finds the newest open incident by correlation key", async () => {
+    it("finds the open incident by correlation key, never a resolved or failed one", async () => {
       const key = "KubePodCrashLooping/shop/Deployment/api";
       const resolved = makeIncident({ correlationKey: key, state: "resolved" });
       const failed = makeIncident({ correlationKey: key, state: "failed" });
-      const older = makeIncident({ correlationKey: key, state: "diagnosed" });
-      const newer = makeIncident({ correlationKey: key, state: "planned" });
-      for (const i of [resolved, older, newer, failed]) await store.create(i);
-      expect((await store.findOpenByKey(key))?.id).toBe(newer.id);
-      await store.update(newer.id, (cur) => ({ ...cur, state: "resolved" }));
-      expect((await store.findOpenByKey(key))?.id).toBe(older.id);
-      await store.update(older.id, (cur) => ({ ...cur, state: "failed" }));
+      const open = makeIncident({ correlationKey: key, state: "diagnosed" });
+      for (const i of [resolved, open, failed]) await store.create(i);
+      expect((await store.findOpenByKey(key))?.id).toBe(open.id);
+      await store.update(open.id, (cur) => ({ ...cur, state: "resolved" }));
+      expect(await store.findOpenByKey(key)).toBeUndefined();
+      const reopened = makeIncident({ correlationKey: key, state: "planned" });
+      await store.create(reopened);
+      expect((await store.findOpenByKey(key))?.id).toBe(reopened.id);
+      await store.update(reopened.id, (cur) => ({ ...cur, state: "failed" }));
       expect(await store.findOpenByKey(key)).toBeUndefined();
       expect(await store.findOpenByKey("unknown")).toBeUndefined();
+    });
+
+    it("rejects a second open incident with the same correlation key", async () => {
+      const key = "KubePodCrashLooping/shop/Deployment/one-open";
+      const first = makeIncident({ correlationKey: key });
+      await store.create(first);
+      const second = makeIncident({ correlationKey: key, state: "diagnosed" });
+      await expect(store.create(second)).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.get(second.id)).toBeUndefined();
+      expect((await store.findOpenByKey(key))?.id).toBe(first.id);
+      expect((await store.list({})).total).toBe(1);
+    });
+
+    it("lets resolved and failed incidents share a key with each other and with one open incident", async () => {
+      const key = "KubeJobFailed/batch/Job/nightly";
+      for (const state of ["resolved", "failed", "resolved"] as const) {
+        await store.create(makeIncident({ correlationKey: key, state }));
+      }
+      const open = makeIncident({ correlationKey: key });
+      await store.create(open);
+      // A terminal incident never competes for the key, even while another is open.
+      await store.create(makeIncident({ correlationKey: key, state: "failed" }));
+      expect((await store.findOpenByKey(key))?.id).toBe(open.id);
+      expect((await store.list({})).total).toBe(5);
+    });
+
+    it("frees the key when update resolves or fails the open incident", async () => {
+      const key = "KubePodCrashLooping/shop/Deployment/freed";
+      const first = makeIncident({ correlationKey: key });
+      await store.create(first);
+      await store.update(first.id, (cur) => ({ ...cur, state: "resolved", resolvedAt: cur.openedAt }));
+      const second = makeIncident({ correlationKey: key });
+      await store.create(second);
+      await store.update(second.id, (cur) => ({ ...cur, state: "failed", error: "gave up" }));
+      const third = makeIncident({ correlationKey: key });
+      await store.create(third);
+      expect((await store.findOpenByKey(key))?.id).toBe(third.id);
+      await expect(store.create(makeIncident({ correlationKey: key }))).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it("rejects an update that would make a second incident open for a key", async () => {
+      const key = "KubePodCrashLooping/shop/Deployment/reopen";
+      const old = makeIncident({ correlationKey: key, state: "resolved" });
+      const open = makeIncident({ correlationKey: key });
+      const elsewhere = makeIncident();
+      for (const i of [old, open, elsewhere]) await store.create(i);
+      await expect(store.update(old.id, (cur) => ({ ...cur, state: "open" }))).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      await expect(
+        store.update(elsewhere.id, (cur) => ({ ...cur, correlationKey: key })),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.get(old.id)).toEqual(old);
+      expect(await store.get(elsewhere.id)).toEqual(elsewhere);
+      expect((await store.findOpenByKey(key))?.id).toBe(open.id);
+
+      // Once the key is free, reopening is allowed and the reopened incident holds the key.
+      await store.update(open.id, (cur) => ({ ...cur, state: "resolved" }));
+      await store.update(old.id, (cur) => ({ ...cur, state: "open" }));
+      expect((await store.findOpenByKey(key))?.id).toBe(old.id);
+    });
+
+    it("opens one incident when creates for one key race", async () => {
+      const key = "KubePodCrashLooping/shop/Deployment/race";
+      const contenders = Array.from({ length: 8 }, () => makeIncident({ correlationKey: key }));
+      const results = await Promise.allSettled(contenders.map((i) => store.create(i)));
+      const won = results.filter((r) => r.status === "fulfilled");
+      const lost = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(contenders.length - 1);
+      for (const reason of lost) expect(reason).toBeInstanceOf(ConflictError);
+      const winner = contenders[results.findIndex((r) => r.status === "fulfilled")];
+      expect((await store.findOpenByKey(key))?.id).toBe(winner?.id);
+      expect((await store.list({})).total).toBe(1);
+    });
+
+    it("finds an incident by an alert that joined it after creation", async () => {
+      const incident = makeIncident({ alerts: [makeAlert("first-alert")] });
+      await store.create(incident);
+      expect(await store.findByFingerprint("joined-later")).toBeUndefined();
+      await store.update(incident.id, (cur) => ({
+        ...cur,
+        alerts: [...cur.alerts, makeAlert("joined-later")],
+        notifications: cur.notifications + 1,
+      }));
+      expect((await store.findByFingerprint("joined-later"))?.id).toBe(incident.id);
+      expect((await store.findByFingerprint("first-alert"))?.id).toBe(incident.id);
     });
 
     it("finds the newest incident holding a fingerprint, resolved or not", async () => {
@@ -179,11 +268,10 @@ export function describeIncidentStoreContract(
 
     it("breaks equal openedAt by insertion order", async () => {
       const openedAt = "2025-02-01T00:00:00.000Z";
-      const a = makeIncident({ openedAt, correlationKey: "k", alerts: [makeAlert("same")] });
-      const b = makeIncident({ openedAt, correlationKey: "k", alerts: [makeAlert("same")] });
+      const a = makeIncident({ openedAt, alerts: [makeAlert("same")] });
+      const b = makeIncident({ openedAt, alerts: [makeAlert("same")] });
       await store.create(a);
       await store.create(b);
-      expect((await store.findOpenByKey("k"))?.id).toBe(b.id);
       expect((await store.findByFingerprint("same"))?.id).toBe(b.id);
       expect((await store.list({})).items.map((i) => i.id)).toEqual([b.id, a.id]);
     });

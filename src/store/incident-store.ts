@@ -36,7 +36,13 @@ export interface IncidentStore {
    * alerts of one workload open one incident: the loser joins the winner's).
    */
   create(incident: Incident): Promise<void>;
-  /** Reads, applies `mutate` and writes atomically; NotFoundError when absent. */
+  /**
+   * Reads, applies `mutate` and writes atomically; NotFoundError when absent. `mutate` must
+   * depend only on its argument: an adapter with optimistic concurrency (KV) calls it again
+   * on the fresh incident after losing a race. Moving the incident to resolved or failed
+   * frees its correlation key for a new incident; ConflictError (nothing written) when the
+   * result would be open under a key that another open incident holds.
+   */
   update(id: string, mutate: (current: Incident) => Incident): Promise<Incident>;
   list(query: IncidentQuery): Promise<IncidentPage>;
   /** Counts for the metrics endpoint. */

@@ -1,7 +1,7 @@
 import type { Category } from "../../core/vocabulary.js";
 import { BackendError, ConflictError, InputError, NotFoundError } from "../../core/errors.js";
-import { IncidentState } from "../../core/incident.js";
-import type { Incident, IncidentSummary } from "../../core/incident.js";
+import type { Incident, IncidentState } from "../../core/incident.js";
+import { isTerminal, matchesIncidentQuery, pageBounds, toIncidentSummary } from "../incident-query.js";
 import type { IncidentPage, IncidentQuery, IncidentStore } from "../incident-store.js";
 
 export interface MemoryIncidentStoreOptions {
@@ -12,33 +12,10 @@ export interface MemoryIncidentStoreOptions {
   maxIncidents?: number;
 }
 
-export const DEFAULT_PAGE_LIMIT = 50;
-export const MAX_PAGE_LIMIT = 1000;
-
-/** The effective limit and offset of a query: limit in 1..MAX_PAGE_LIMIT, offset >= 0. */
-export function pageBounds(query: IncidentQuery): { limit: number; offset: number } {
-  const limit = Number.isFinite(query.limit) ? Math.trunc(query.limit as number) : DEFAULT_PAGE_LIMIT;
-  const offset = Number.isFinite(query.offset) ? Math.trunc(query.offset as number) : 0;
-  return { limit: Math.min(Math.max(limit, 1), MAX_PAGE_LIMIT), offset: Math.max(offset, 0) };
-}
-
-/** True for the states in which an incident takes no new alerts. */
-export function isTerminal(state: IncidentState): boolean {
-  return state === IncidentState.Resolved || state === IncidentState.Failed;
-}
-
-/** The list view of an incident: no evidence, diagnosis, plan or alerts. */
-export function toIncidentSummary(incident: Incident): IncidentSummary {
-  const { evidence: _e, diagnosis, plan, alerts, ...rest } = incident;
-  const summary: IncidentSummary = { ...structuredClone(rest), alertCount: alerts.length };
-  if (plan !== undefined) summary.action = plan.action;
-  if (diagnosis !== undefined) summary.confidence = diagnosis.confidence;
-  return summary;
-}
-
 /**
  * Incidents in a bounded map: the test double and the `--store memory` option. Same
- * semantics as the SQLite store (both pass `describeIncidentStoreContract`). Incidents
+ * semantics as the SQLite store (both pass `describeIncidentStoreContract`), one open
+ * incident per correlation key included (checked by a scan: n is bounded). Incidents
  * are copied in and out, so a caller never holds the stored object. Timestamps are
  * compared as strings: they are ISO 8601 in UTC, as `Date.toISOString()` writes them.
  */
@@ -76,6 +53,7 @@ export class MemoryIncidentStore implements IncidentStore {
   async create(incident: Incident): Promise<void> {
     this.#assertOpen();
     if (this.#incidents.has(incident.id)) throw new ConflictError(`incident ${incident.id} already exists`);
+    if (!isTerminal(incident.state)) this.#assertKeyFree(incident.correlationKey, incident.id);
     const copy = structuredClone(incident);
     while (this.#incidents.size >= this.#maxIncidents) this.#evictOne();
     this.#incidents.set(copy.id, { incident: copy, seq: ++this.#seq });
@@ -88,6 +66,11 @@ export class MemoryIncidentStore implements IncidentStore {
     // mutate works on a copy, so a throwing mutate leaves the stored incident untouched.
     const next = mutate(structuredClone(entry.incident));
     if (next.id !== id) throw new InputError("an update must not change the incident id", "id");
+    const current = entry.incident;
+    const claims =
+      !isTerminal(next.state) &&
+      (isTerminal(current.state) || current.correlationKey !== next.correlationKey);
+    if (claims) this.#assertKeyFree(next.correlationKey, id);
     entry.incident = structuredClone(next);
     return structuredClone(next);
   }
@@ -95,19 +78,8 @@ export class MemoryIncidentStore implements IncidentStore {
   async list(query: IncidentQuery): Promise<IncidentPage> {
     this.#assertOpen();
     const { limit, offset } = pageBounds(query);
-    const needle = query.q?.trim().toLowerCase();
     const matches = [...this.#incidents.values()]
-      .filter(({ incident: i }) => {
-        if (query.state !== undefined && i.state !== query.state) return false;
-        if (query.category !== undefined && i.category !== query.category) return false;
-        if (query.namespace !== undefined && i.namespace !== query.namespace) return false;
-        if (query.alertname !== undefined && i.alertname !== query.alertname) return false;
-        if (needle) {
-          const haystack = [i.alertname, i.namespace, i.subject?.name, i.diagnosis?.summary];
-          if (!haystack.some((s) => s?.toLowerCase().includes(needle))) return false;
-        }
-        return true;
-      })
+      .filter(({ incident }) => matchesIncidentQuery(incident, query))
       .sort(newestFirst);
     return {
       items: matches.slice(offset, offset + limit).map((e) => toIncidentSummary(e.incident)),
@@ -156,6 +128,15 @@ export class MemoryIncidentStore implements IncidentStore {
     }
     const victim = oldestTerminal ?? oldest;
     if (victim) this.#incidents.delete(victim.incident.id);
+  }
+
+  /** One open incident per correlation key: the rule that makes racing collectors join one incident. */
+  #assertKeyFree(correlationKey: string, id: string): void {
+    for (const { incident } of this.#incidents.values()) {
+      if (incident.id !== id && incident.correlationKey === correlationKey && !isTerminal(incident.state)) {
+        throw new ConflictError(`incident ${incident.id} is already open for key ${correlationKey}`);
+      }
+    }
   }
 
   #assertOpen(): void {

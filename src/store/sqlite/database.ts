@@ -65,6 +65,25 @@ const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX bus_messages_stage_id ON bus_messages (stage, envelope_id);
   CREATE INDEX bus_messages_status ON bus_messages (status, stage, seq);
   `,
+  // 2: at most one open incident per correlation key. Files written by version 1 may hold
+  // several; only the newest was ever found by key (and joined), so the older ones are
+  // orphans: they are closed as failed, with the reason, before the index can be built.
+  `
+  UPDATE incidents
+  SET state = 'failed',
+      document = json_set(document, '$.state', 'failed', '$.error',
+        'closed by schema migration 2: a newer open incident holds the same correlation key')
+  WHERE state NOT IN ('resolved', 'failed')
+    AND EXISTS (
+      SELECT 1 FROM incidents AS newer
+      WHERE newer.correlation_key = incidents.correlation_key
+        AND newer.state NOT IN ('resolved', 'failed')
+        AND (newer.opened_at > incidents.opened_at
+          OR (newer.opened_at = incidents.opened_at AND newer.rowid > incidents.rowid))
+    );
+  CREATE UNIQUE INDEX incidents_open_key ON incidents (correlation_key)
+    WHERE state NOT IN ('resolved', 'failed');
+  `,
 ];
 
 /** The schema version this code writes. */

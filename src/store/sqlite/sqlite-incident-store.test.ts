@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError, ConflictError } from "../../core/errors.js";
 import { describeIncidentStoreContract, makeAlert, makeIncident } from "../incident-store.contract.js";
 import { openDatabase, SCHEMA_VERSION, schemaVersion } from "./database.js";
 import { SqliteIncidentStore } from "./sqlite-incident-store.js";
@@ -51,6 +51,39 @@ describe("SqliteIncidentStore on a file", () => {
     again.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     again.close();
     expect(() => openDatabase(file)).toThrow(ConfigError);
+  });
+
+  it("migrates a version 1 file holding two open incidents for one key", async () => {
+    const file = tempFile();
+    // A version 1 file is the current schema without migration 2's index, where nothing
+    // stopped two open incidents from sharing a key.
+    const v1 = openDatabase(file);
+    v1.exec("DROP INDEX incidents_open_key");
+    v1.pragma("user_version = 1");
+    const legacy = new SqliteIncidentStore(v1);
+    const key = "KubePodCrashLooping|shop|workload/api";
+    const older = makeIncident({ correlationKey: key, state: "diagnosed" });
+    const newer = makeIncident({ correlationKey: key, state: "open" });
+    const closed = makeIncident({ correlationKey: key, state: "resolved" });
+    const other = makeIncident();
+    for (const i of [older, newer, closed, other]) await legacy.create(i);
+    await legacy.close();
+    v1.close();
+
+    const store = SqliteIncidentStore.open(file);
+    expect((await store.findOpenByKey(key))?.id).toBe(newer.id);
+    expect(await store.get(newer.id)).toEqual(newer);
+    expect(await store.get(closed.id)).toEqual(closed);
+    expect(await store.get(other.id)).toEqual(other);
+    const superseded = await store.get(older.id);
+    expect(superseded).toMatchObject({ state: "failed", error: expect.stringContaining("migration 2") });
+    expect((await store.list({ state: "failed" })).items.map((i) => i.id)).toEqual([older.id]);
+    await expect(store.create(makeIncident({ correlationKey: key }))).rejects.toBeInstanceOf(ConflictError);
+    await store.close();
+    const db = openDatabase(file);
+    expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(2);
+    db.close();
   });
 
   it("shares one handle between two stores without closing it", async () => {

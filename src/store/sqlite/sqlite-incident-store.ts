@@ -3,7 +3,7 @@ import type { Category } from "../../core/vocabulary.js";
 import { AiopsError, BackendError, ConflictError, InputError, NotFoundError } from "../../core/errors.js";
 import type { Incident, IncidentState, IncidentSummary } from "../../core/incident.js";
 import type { IncidentPage, IncidentQuery, IncidentStore } from "../incident-store.js";
-import { pageBounds } from "../memory/memory-incident-store.js";
+import { pageBounds } from "../incident-query.js";
 import { isSqliteError, isUniqueViolation, openDatabase, sqliteError } from "./database.js";
 import type { OpenDatabaseOptions, SqliteDatabase } from "./database.js";
 
@@ -48,6 +48,8 @@ const TERMINAL = `('resolved', 'failed')`;
  * fingerprint. Writes are transactions (BEGIN IMMEDIATE), so a read-mutate-write never
  * interleaves with another writer, in this process or another one on the same file.
  * Newest means greatest `openedAt` (ISO 8601 UTC strings), then latest inserted.
+ * A partial unique index on `correlation_key` over the non-terminal states enforces one
+ * open incident per key, for every writer of the file.
  */
 export class SqliteIncidentStore implements IncidentStore {
   readonly name = "sqlite";
@@ -122,33 +124,43 @@ export class SqliteIncidentStore implements IncidentStore {
       try {
         this.#db
           .transaction(() => {
+            if (this.#get.get(incident.id)) throw new ConflictError(`incident ${incident.id} already exists`);
             this.#insert.run(toRow(incident));
             this.#writeAlerts(incident);
           })
           .immediate();
       } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError(`incident ${incident.id} already exists`);
+        // The partial unique index incidents_open_key: another open incident holds the key.
+        if (isUniqueViolation(error)) throw openKeyConflict(incident.correlationKey);
         throw error;
       }
     });
   }
 
   async update(id: string, mutate: (current: Incident) => Incident): Promise<Incident> {
-    return this.#run("update", () =>
-      this.#db
-        .transaction(() => {
-          const current = parse(this.#get.get(id));
-          if (!current) throw new NotFoundError(`incident ${id} not found`);
-          const next = mutate(current);
-          if (next.id !== id) throw new InputError("an update must not change the incident id", "id");
-          this.#updateRow.run(toRow(next));
-          this.#deleteAlerts.run(id);
-          this.#writeAlerts(next);
-          // Return what was stored, not the caller's object: the same shape a later get() gives.
-          return JSON.parse(JSON.stringify(next)) as Incident;
-        })
-        .immediate(),
-    );
+    return this.#run("update", () => {
+      let next: Incident | undefined;
+      try {
+        return this.#db
+          .transaction(() => {
+            const current = parse(this.#get.get(id));
+            if (!current) throw new NotFoundError(`incident ${id} not found`);
+            next = mutate(current);
+            if (next.id !== id) throw new InputError("an update must not change the incident id", "id");
+            this.#updateRow.run(toRow(next));
+            this.#deleteAlerts.run(id);
+            this.#writeAlerts(next);
+            // Return what was stored, not the caller's object: the same shape a later get() gives.
+            return JSON.parse(JSON.stringify(next)) as Incident;
+          })
+          .immediate();
+      } catch (error) {
+        // Only incidents_open_key can fail here (alert rows are INSERT OR IGNORE): the update
+        // would reopen an incident, or move it to a key, that another open incident holds.
+        if (isUniqueViolation(error) && next) throw openKeyConflict(next.correlationKey);
+        throw error;
+      }
+    });
   }
 
   async list(query: IncidentQuery): Promise<IncidentPage> {
@@ -234,6 +246,10 @@ export class SqliteIncidentStore implements IncidentStore {
       throw sqliteError(error, what);
     }
   }
+}
+
+function openKeyConflict(correlationKey: string): ConflictError {
+  return new ConflictError(`another open incident holds the correlation key ${correlationKey}`);
 }
 
 function parse(row: IncidentRow | undefined): Incident | undefined {

@@ -1,0 +1,54 @@
+/**
+ * Query semantics shared by the incident store adapters that filter in process (memory,
+ * JetStream KV), so that every adapter pages, filters, searches and summarises alike.
+ * SQLite expresses the same rules in SQL; the contract suite checks they agree.
+ */
+import { IncidentState } from "../core/incident.js";
+import type { Incident, IncidentSummary } from "../core/incident.js";
+import type { IncidentQuery } from "./incident-store.js";
+
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 1000;
+
+/** The effective limit and offset of a query: limit in 1..MAX_PAGE_LIMIT, offset >= 0. */
+export function pageBounds(query: IncidentQuery): { limit: number; offset: number } {
+  const limit = Number.isFinite(query.limit) ? Math.trunc(query.limit as number) : DEFAULT_PAGE_LIMIT;
+  const offset = Number.isFinite(query.offset) ? Math.trunc(query.offset as number) : 0;
+  return { limit: Math.min(Math.max(limit, 1), MAX_PAGE_LIMIT), offset: Math.max(offset, 0) };
+}
+
+/** True for the states in which an incident takes no new alerts and holds no correlation key. */
+export function isTerminal(state: IncidentState): boolean {
+  return state === IncidentState.Resolved || state === IncidentState.Failed;
+}
+
+/** The list view of an incident: no evidence, diagnosis, plan or alerts. */
+export function toIncidentSummary(incident: Incident): IncidentSummary {
+  const { evidence: _e, diagnosis, plan, alerts, ...rest } = incident;
+  const summary: IncidentSummary = { ...structuredClone(rest), alertCount: alerts.length };
+  if (plan !== undefined) summary.action = plan.action;
+  if (diagnosis !== undefined) summary.confidence = diagnosis.confidence;
+  return summary;
+}
+
+/**
+ * Whether an incident passes a query's filters. `q` is a case-insensitive substring of
+ * alertname, namespace, subject name or diagnosis summary, taken literally (no wildcards).
+ */
+export function matchesIncidentQuery(incident: Incident, query: IncidentQuery): boolean {
+  if (query.state !== undefined && incident.state !== query.state) return false;
+  if (query.category !== undefined && incident.category !== query.category) return false;
+  if (query.namespace !== undefined && incident.namespace !== query.namespace) return false;
+  if (query.alertname !== undefined && incident.alertname !== query.alertname) return false;
+  const needle = query.q?.trim().toLowerCase();
+  if (needle) {
+    const haystack = [
+      incident.alertname,
+      incident.namespace,
+      incident.subject?.name,
+      incident.diagnosis?.summary,
+    ];
+    if (!haystack.some((s) => s?.toLowerCase().includes(needle))) return false;
+  }
+  return true;
+}

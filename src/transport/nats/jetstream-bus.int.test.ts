@@ -114,6 +114,7 @@ describe("JetStreamBus on a real nats-server", () => {
     });
     expect((await jsm.consumers.info(ns.stream, "collector-incidents")).config.max_deliver).toBe(2);
     expect(bus.streams).toEqual({ stream: ns.stream, deadLetterStream: `${ns.stream}_DLQ` });
+    expect((await bus.connection()).isClosed()).toBe(false);
   });
 
   it("terminates without redelivery on this server (a +TERM with a reason is ignored before 2.10)", async () => {

@@ -181,6 +181,15 @@ export class JetStreamBus implements Bus {
     }
   }
 
+  /**
+   * The bus's connection, once connected: other NATS adapters of the process (the KV
+   * incident store) share it instead of opening their own. The bus owns it and closes
+   * it in `close()`. Rejects with BackendError if the bus is closed before connecting.
+   */
+  connection(): Promise<NatsConnection> {
+    return this.#handle.connection();
+  }
+
   /** The stream names in use (work, dead letters). */
   get streams(): ResolvedStreams {
     return { ...this.#streamNames };

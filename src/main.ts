@@ -22,10 +22,21 @@ import { MemoryIncidentStore } from "./store/memory/memory-incident-store.js";
 import { openDatabase, type SqliteDatabase } from "./store/sqlite/database.js";
 import { SqliteBusJournal } from "./store/sqlite/sqlite-bus-journal.js";
 import { SqliteIncidentStore } from "./store/sqlite/sqlite-incident-store.js";
-import type { Bus } from "./transport/bus.js";
+import type { Bus, DeadLetter } from "./transport/bus.js";
+import { JetStreamBus } from "./transport/nats/jetstream-bus.js";
+import type { NatsConnectionOptions } from "./transport/nats/connection.js";
+import { DeferredIncidentStore } from "./store/deferred-incident-store.js";
+import { KvIncidentStore } from "./store/kv/kv-incident-store.js";
+import { ConfigError } from "./core/errors.js";
 import { MemoryBus } from "./transport/memory/memory-bus.js";
 
+export const ROLES = ["collector", "rca", "remediator"] as const;
+/** The agents a process runs: all three (`aiops start`) or one (`aiops collector|rca|remediator`). */
+export type Role = (typeof ROLES)[number];
+
 export interface SystemOverrides {
+  /** The agents this process runs; all three when absent. */
+  roles?: readonly Role[];
   /** A context source built by the caller (eval, tests) instead of the configured one. */
   context?: ContextSource;
   logger?: Logger;
@@ -60,35 +71,138 @@ export function createContextSource(config: Config["context"]): ContextSource {
   }
 }
 
-export async function createSystem(config: Config, overrides: SystemOverrides = {}): Promise<System> {
-  const logger = overrides.logger ?? createLogger({ level: config.log.level });
-  const context = overrides.context ?? createContextSource(config.context);
+interface Backends {
+  bus: Bus;
+  store: IncidentStore;
+  storeReady: () => boolean;
+  close(): Promise<void>;
+}
 
-  let db: SqliteDatabase | undefined;
-  let store: IncidentStore;
-  if (config.store.kind === "sqlite") {
-    db = openDatabase(config.store.path);
-    store = new SqliteIncidentStore(db);
-  } else {
-    store = new MemoryIncidentStore();
+/** Picks the bus and store adapters by name. The dead-letter handler is bound once the store exists. */
+async function openBackends(
+  config: Config,
+  logger: Logger,
+  onDeadLetter: (store: IncidentStore) => (letter: DeadLetter) => void,
+): Promise<Backends> {
+  let handleDeadLetter: (letter: DeadLetter) => void = () => undefined;
+  const deadLetters = (letter: DeadLetter) => handleDeadLetter(letter);
+
+  if (config.bus.kind === "nats") {
+    const bus = await JetStreamBus.start({
+      connection: natsConnectionOptions(config),
+      subjects: config.bus.subjects,
+      stream: {
+        name: config.bus.nats.stream,
+        maxAgeMs: config.bus.nats.maxAgeMs,
+        maxBytes: config.bus.nats.maxBytes,
+        duplicateWindowMs: config.bus.nats.duplicateWindowMs,
+      },
+      maxDeliver: config.bus.maxDeliver,
+      ackWaitMs: config.bus.nats.ackWaitMs,
+      logger,
+      onDeadLetter: deadLetters,
+    });
+    let store: IncidentStore;
+    let storeReady = () => true;
+    if (config.store.kind === "nats-kv") {
+      const deferred = new DeferredIncidentStore(
+        "nats-kv",
+        bus.connection().then((nc) => KvIncidentStore.open(nc, { bucket: config.store.bucket })),
+      );
+      store = deferred;
+      storeReady = () => deferred.ready();
+    } else {
+      store = openLocalStore(config).store;
+    }
+    handleDeadLetter = onDeadLetter(store);
+    return {
+      bus,
+      store,
+      storeReady,
+      async close() {
+        await bus.close();
+        await store.close();
+      },
+    };
   }
-  const onDeadLetter = createDeadLetterHandler({ store, logger, clock: overrides.clock });
-  const bus: Bus = new MemoryBus({
+
+  if (config.store.kind === "nats-kv") {
+    throw new ConfigError("store.kind nats-kv needs bus.kind nats (the KV bucket lives on the NATS server)");
+  }
+  const { store, db } = openLocalStore(config);
+  const bus = new MemoryBus({
     // With SQLite the bus is journaled in the same file: accepted means stored.
     journal: db ? new SqliteBusJournal(db) : undefined,
     maxDeliver: config.bus.maxDeliver,
     onError: (error) => logger.error({ err: error }, "bus journal write failed; the message stays pending"),
-    onDeadLetter: (letter) => void onDeadLetter(letter),
+    onDeadLetter: deadLetters,
+  });
+  handleDeadLetter = onDeadLetter(store);
+  return {
+    bus,
+    store,
+    storeReady: () => true,
+    async close() {
+      // The bus drains first: in-flight handlers still write to the journal and the store.
+      await bus.close();
+      await store.close();
+      db?.close();
+    },
+  };
+}
+
+function openLocalStore(config: Config): { store: IncidentStore; db?: SqliteDatabase } {
+  if (config.store.kind === "sqlite") {
+    const db = openDatabase(config.store.path);
+    return { store: new SqliteIncidentStore(db), db };
+  }
+  return { store: new MemoryIncidentStore() };
+}
+
+function natsConnectionOptions(config: Config): NatsConnectionOptions {
+  const n = config.bus.nats;
+  return {
+    url: n.url,
+    user: n.user,
+    pass: n.pass,
+    token: n.token,
+    nkeySeedFile: n.nkeySeedFile,
+    credsFile: n.credsFile,
+    tls: n.tls.caFile || n.tls.certFile ? n.tls : undefined,
+    reconnectWaitMs: n.reconnectWaitMs,
+    name: "aiops",
+  };
+}
+
+export async function createSystem(config: Config, overrides: SystemOverrides = {}): Promise<System> {
+  const roles = new Set<Role>(overrides.roles ?? ROLES);
+  if (config.bus.kind === "memory" && roles.size < ROLES.length) {
+    throw new ConfigError(
+      `running only ${[...roles].join(", ")} needs bus.kind nats: the in-process bus joins agents of one process`,
+    );
+  }
+  const logger = overrides.logger ?? createLogger({ level: config.log.level });
+  const context = overrides.context ?? createContextSource(config.context);
+  const {
+    bus,
+    store,
+    storeReady,
+    close: closeBackends,
+  } = await openBackends(config, logger, (s) => {
+    const handler = createDeadLetterHandler({ store: s, logger, clock: overrides.clock });
+    return (letter) => void handler(letter);
   });
 
   const metrics = createMetrics({ incidentCounts: () => store.counts() });
   const common = { bus, store, metrics, logger, clock: overrides.clock, maxDeliver: config.bus.maxDeliver };
   const agents = [
-    createCollector({ ...common, context }),
-    createRcaAgent({ ...common, diagnose: overrides.diagnose ?? diagnose }),
-    createRemediator({ ...common, plan: overrides.plan ?? planRemediation }),
+    ...(roles.has("collector") ? [createCollector({ ...common, context })] : []),
+    ...(roles.has("rca") ? [createRcaAgent({ ...common, diagnose: overrides.diagnose ?? diagnose })] : []),
+    ...(roles.has("remediator")
+      ? [createRemediator({ ...common, plan: overrides.plan ?? planRemediation })]
+      : []),
   ];
-  const intake = createIntake({ bus, clock: overrides.clock });
+  const serveApi = roles.has("collector");
   const auth =
     config.auth.bearerToken || config.auth.basicUsername
       ? {
@@ -102,19 +216,19 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
 
   let started = false;
   const app = await buildApp({
-    intake,
-    store,
+    intake: serveApi ? createIntake({ bus, clock: overrides.clock }) : undefined,
+    store: serveApi ? store : undefined,
     metrics,
     logger,
     auth,
     bodyLimitBytes: config.server.bodyLimitBytes,
-    deadLetters: (limit) => bus.deadLetters(limit),
+    deadLetters: serveApi ? (limit) => bus.deadLetters(limit) : undefined,
     readiness: async () => ({
-      ready: started && bus.ready(),
+      ready: started && bus.ready() && storeReady(),
       checks: {
-        agents: { ok: started },
+        agents: { ok: started, detail: [...roles].join(",") },
         bus: { ok: bus.ready(), detail: bus.name },
-        store: { ok: true, detail: store.name },
+        store: { ok: storeReady(), detail: store.name },
         context: { ok: true, detail: context.name },
       },
     }),
@@ -138,9 +252,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
       started = false;
       await app.close();
       for (const agent of agents) await agent.stop();
-      await bus.close();
-      await store.close();
-      db?.close();
+      await closeBackends();
     },
   };
 }

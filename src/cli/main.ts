@@ -3,7 +3,8 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, setPath } from "../config/load.js";
-import { createSystem } from "../main.js";
+import type { Config } from "../config/schema.js";
+import { createSystem, type Role } from "../main.js";
 import { printEvalReport } from "../eval/report.js";
 import { evaluateDir } from "../eval/run.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
@@ -36,47 +37,81 @@ const CONFIG_FLAGS: { flag: string; key: string; path: string; description: stri
   { flag: "--log-level <level>", key: "logLevel", path: "log.level", description: "log level" },
 ];
 
+/** Runs a process until SIGINT/SIGTERM, then drains in-flight work and exits. */
+async function runUntilSignalled(config: Config, roles?: Role[]): Promise<void> {
+  const system = await createSystem(config, { roles });
+  // Listen first: health answers (not ready) while the bus connects.
+  const address = await system.listen();
+  system.logger.info(
+    {
+      address,
+      roles: roles ?? "all",
+      store: config.store.kind,
+      bus: config.bus.kind,
+      context: config.context.kind,
+    },
+    "aiops started",
+  );
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      system.logger.info({ signal }, "shutting down: draining in-flight work");
+      system.close().then(resolve, (error: unknown) => {
+        system.logger.error({ err: error }, "shutdown failed");
+        process.exitCode = ExitCode.Failure;
+        resolve();
+      });
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  try {
+    await Promise.race([system.start(), stopped]);
+  } catch (error) {
+    await system.close();
+    throw error;
+  }
+  if (!stopping) system.logger.info("agents consuming");
+  await stopped;
+}
+
 export function buildProgram(): Command {
   const program = new Command("aiops")
     .description("AI-Ops for Kubernetes: Alertmanager webhooks in, diagnosis and a validated fix out")
     .showHelpAfterError()
     .exitOverride();
 
-  const start = program
-    .command("start")
-    .description("run the collector, RCA agent, remediator and HTTP API in one process")
-    .option("-c, --config <file>", "config file (YAML or JSON)");
-  for (const f of CONFIG_FLAGS) start.option(f.flag, f.description);
-  start.action(async (opts: Record<string, string | undefined>) => {
-    const flags: Record<string, unknown> = {};
-    for (const f of CONFIG_FLAGS) {
-      const value = opts[f.key];
-      if (value !== undefined) setPath(flags, f.path, value);
-    }
-    if (opts.snapshot !== undefined) setPath(flags, "context.kind", "snapshot");
-    const config = loadConfig({ file: opts.config, env: process.env, flags });
-    const system = await createSystem(config);
-    await system.start();
-    const address = await system.listen();
-    system.logger.info(
-      { address, store: config.store.kind, bus: config.bus.kind, context: config.context.kind },
-      "aiops started",
-    );
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        system.logger.info({ signal }, "shutting down: draining in-flight work");
-        system.close().then(resolve, (error: unknown) => {
-          system.logger.error({ err: error }, "shutdown failed");
-          resolve();
-        });
-      };
-      process.once("SIGINT", () => stop("SIGINT"));
-      process.once("SIGTERM", () => stop("SIGTERM"));
+  const runCommands: { name: string; description: string; roles?: Role[] }[] = [
+    { name: "start", description: "run the collector, RCA agent, remediator and HTTP API in one process" },
+    {
+      name: "collector",
+      description: "run the collector agent with the webhook and incident API (needs --bus nats)",
+      roles: ["collector"],
+    },
+    { name: "rca", description: "run the RCA agent (needs --bus nats)", roles: ["rca"] },
+    { name: "remediator", description: "run the remediator agent (needs --bus nats)", roles: ["remediator"] },
+  ];
+  for (const spec of runCommands) {
+    const command = program
+      .command(spec.name)
+      .description(spec.description)
+      .option("-c, --config <file>", "config file (YAML or JSON)");
+    for (const f of CONFIG_FLAGS) command.option(f.flag, f.description);
+    command.action(async (opts: Record<string, string | undefined>) => {
+      const flags: Record<string, unknown> = {};
+      for (const f of CONFIG_FLAGS) {
+        const value = opts[f.key];
+        if (value !== undefined) setPath(flags, f.path, value);
+      }
+      if (opts.snapshot !== undefined) setPath(flags, "context.kind", "snapshot");
+      // A single agent is only useful on the shared bus.
+      if (spec.roles && opts.bus === undefined) setPath(flags, "bus.kind", "nats");
+      const config = loadConfig({ file: opts.config, env: process.env, flags });
+      await runUntilSignalled(config, spec.roles);
     });
-  });
+  }
 
   program
     .command("replay")

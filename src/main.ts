@@ -194,7 +194,16 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
   });
 
   const metrics = createMetrics({ incidentCounts: () => store.counts() });
-  const common = { bus, store, metrics, logger, clock: overrides.clock, maxDeliver: config.bus.maxDeliver };
+  const common = {
+    bus,
+    store,
+    metrics,
+    logger,
+    clock: overrides.clock,
+    maxDeliver: config.bus.maxDeliver,
+    // Well inside JetStream's ack wait, so a slow step is never redelivered to another replica.
+    workingIntervalMs: Math.max(500, Math.floor(config.bus.nats.ackWaitMs / 3)),
+  };
   const agents = [
     ...(roles.has("collector") ? [createCollector({ ...common, context })] : []),
     ...(roles.has("rca") ? [createRcaAgent({ ...common, diagnose: overrides.diagnose ?? diagnose })] : []),

@@ -31,6 +31,8 @@ export interface CollectorDeps {
   clock?: () => Date;
   newId?: () => string;
   maxDeliver?: number;
+  /** How often a running handler tells the bus it is still working (below the ack wait). */
+  workingIntervalMs?: number;
   /** Bound on how long evidence gathering may take before it becomes a gap. */
   gatherTimeoutMs?: number;
 }
@@ -128,11 +130,17 @@ export function createCollector(deps: CollectorDeps) {
     async start(): Promise<void> {
       subscription = await deps.bus.consume(
         Stage.Alerts,
-        instrumented("collect", deps.metrics, log, async (env) => {
-          const { alert } = readEnvelope(Stage.Alerts, env).payload;
-          if (alert.status === "resolved") return onResolved(alert);
-          return mutex.run(correlationKey(alert), () => onFiring(alert));
-        }),
+        instrumented(
+          "collect",
+          deps.metrics,
+          log,
+          async (env) => {
+            const { alert } = readEnvelope(Stage.Alerts, env).payload;
+            if (alert.status === "resolved") return onResolved(alert);
+            return mutex.run(correlationKey(alert), () => onFiring(alert));
+          },
+          deps.workingIntervalMs,
+        ),
         { durable: "collector", concurrency: 4, maxDeliver: deps.maxDeliver },
       );
     },

@@ -18,6 +18,8 @@ export interface RcaDeps {
   diagnose: (evidence: Evidence, now: Date) => Diagnosis | Promise<Diagnosis>;
   clock?: () => Date;
   maxDeliver?: number;
+  /** How often a running handler tells the bus it is still working (below the ack wait). */
+  workingIntervalMs?: number;
 }
 
 /** The RCA agent: evidence in, diagnosis out. A redelivered message never diagnoses twice. */
@@ -66,9 +68,15 @@ export function createRcaAgent(deps: RcaDeps) {
     async start(): Promise<void> {
       subscription = await deps.bus.consume(
         Stage.Incidents,
-        instrumented("diagnose", deps.metrics, log, async (env) => {
-          await handle(readEnvelope(Stage.Incidents, env).payload.incidentId);
-        }),
+        instrumented(
+          "diagnose",
+          deps.metrics,
+          log,
+          async (env) => {
+            await handle(readEnvelope(Stage.Incidents, env).payload.incidentId);
+          },
+          deps.workingIntervalMs,
+        ),
         { durable: "rca", concurrency: 4, maxDeliver: deps.maxDeliver },
       );
     },

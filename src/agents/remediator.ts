@@ -18,6 +18,8 @@ export interface RemediatorDeps {
   plan: (evidence: Evidence, diagnosis: Diagnosis, now: Date) => RemediationPlan | Promise<RemediationPlan>;
   clock?: () => Date;
   maxDeliver?: number;
+  /** How often a running handler tells the bus it is still working (below the ack wait). */
+  workingIntervalMs?: number;
 }
 
 /**
@@ -64,9 +66,15 @@ export function createRemediator(deps: RemediatorDeps) {
     async start(): Promise<void> {
       subscription = await deps.bus.consume(
         Stage.Diagnoses,
-        instrumented("plan", deps.metrics, log, async (env) => {
-          await handle(readEnvelope(Stage.Diagnoses, env).payload.incidentId);
-        }),
+        instrumented(
+          "plan",
+          deps.metrics,
+          log,
+          async (env) => {
+            await handle(readEnvelope(Stage.Diagnoses, env).payload.incidentId);
+          },
+          deps.workingIntervalMs,
+        ),
         { durable: "remediator", concurrency: 4, maxDeliver: deps.maxDeliver },
       );
     },

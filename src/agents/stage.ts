@@ -7,6 +7,9 @@ export interface StageMetrics {
   stageErrors: { inc(labels: { stage: string }): void };
 }
 
+/** A third of JetStream's default ack wait (30 s). */
+export const DEFAULT_WORKING_INTERVAL_MS = 10_000;
+
 /**
  * Wraps a handler with timing, error counting and a log line. Errors are rethrown:
  * the bus adapter maps them to retry or terminate in one place (transport/outcome.ts).
@@ -16,9 +19,14 @@ export function instrumented<T>(
   metrics: StageMetrics,
   logger: Logger,
   handler: Handler<T>,
+  workingIntervalMs = DEFAULT_WORKING_INTERVAL_MS,
 ): Handler<T> {
   return async (env: Envelope<T>, ctx: DeliveryContext): Promise<HandlerOutcome | void> => {
     const started = performance.now();
+    // A long step (evidence gathering, a model call) tells the bus it is alive, so the
+    // message is not handed to another replica while this one still works on it.
+    const heartbeat = setInterval(() => ctx.working(), workingIntervalMs);
+    heartbeat.unref();
     try {
       return await handler(env, ctx);
     } catch (error) {
@@ -29,6 +37,7 @@ export function instrumented<T>(
       );
       throw error;
     } finally {
+      clearInterval(heartbeat);
       metrics.stageDuration.observe({ stage }, (performance.now() - started) / 1000);
     }
   };

@@ -5,6 +5,7 @@
  */
 import { IncidentState } from "../core/incident.js";
 import type { Incident, IncidentSummary } from "../core/incident.js";
+import type { Category } from "../core/vocabulary.js";
 import type { IncidentQuery } from "./incident-store.js";
 
 export const DEFAULT_PAGE_LIMIT = 50;
@@ -51,4 +52,21 @@ export function matchesIncidentQuery(incident: Incident, query: IncidentQuery): 
     if (!haystack.some((s) => s?.toLowerCase().includes(needle))) return false;
   }
   return true;
+}
+
+export type IncidentCount = { state: IncidentState; category: Category | "none"; count: number };
+
+/** Counts by state and category, sorted, for the metrics endpoint (stores without SQL's GROUP BY). */
+export function countIncidents(incidents: Iterable<Incident>): IncidentCount[] {
+  const counts = new Map<string, IncidentCount>();
+  for (const incident of incidents) {
+    const category = incident.category ?? "none";
+    const key = `${incident.state}\u0000${category}`;
+    const row = counts.get(key);
+    if (row) row.count++;
+    else counts.set(key, { state: incident.state, category, count: 1 });
+  }
+  return [...counts.values()].sort(
+    (a, b) => a.state.localeCompare(b.state) || a.category.localeCompare(b.category),
+  );
 }

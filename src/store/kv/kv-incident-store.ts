@@ -13,7 +13,13 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Category } from "../../core/vocabulary.js";
 import { AiopsError, BackendError, ConflictError, InputError, NotFoundError } from "../../core/errors.js";
 import type { Incident, IncidentState } from "../../core/incident.js";
-import { isTerminal, matchesIncidentQuery, pageBounds, toIncidentSummary } from "../incident-query.js";
+import {
+  countIncidents,
+  isTerminal,
+  matchesIncidentQuery,
+  pageBounds,
+  toIncidentSummary,
+} from "../incident-query.js";
 import type { IncidentPage, IncidentQuery, IncidentStore } from "../incident-store.js";
 
 const BACKEND = "nats-kv";
@@ -240,17 +246,7 @@ export class KvIncidentStore implements IncidentStore {
   /** A scan, like `list`. */
   async counts(): Promise<{ state: IncidentState; category: Category | "none"; count: number }[]> {
     return this.#call("counts", async () => {
-      const counts = new Map<string, { state: IncidentState; category: Category | "none"; count: number }>();
-      for (const { incident } of await this.#scan()) {
-        const category = incident.category ?? "none";
-        const key = `${incident.state}\u0000${category}`;
-        const row = counts.get(key);
-        if (row) row.count++;
-        else counts.set(key, { state: incident.state, category, count: 1 });
-      }
-      return [...counts.values()].sort(
-        (a, b) => a.state.localeCompare(b.state) || a.category.localeCompare(b.category),
-      );
+      return countIncidents((await this.#scan()).map((entry) => entry.incident));
     });
   }
 

@@ -1,7 +1,13 @@
 import type { Category } from "../../core/vocabulary.js";
 import { BackendError, ConflictError, InputError, NotFoundError } from "../../core/errors.js";
 import type { Incident, IncidentState } from "../../core/incident.js";
-import { isTerminal, matchesIncidentQuery, pageBounds, toIncidentSummary } from "../incident-query.js";
+import {
+  countIncidents,
+  isTerminal,
+  matchesIncidentQuery,
+  pageBounds,
+  toIncidentSummary,
+} from "../incident-query.js";
 import type { IncidentPage, IncidentQuery, IncidentStore } from "../incident-store.js";
 
 export interface MemoryIncidentStoreOptions {
@@ -91,17 +97,7 @@ export class MemoryIncidentStore implements IncidentStore {
 
   async counts(): Promise<{ state: IncidentState; category: Category | "none"; count: number }[]> {
     this.#assertOpen();
-    const counts = new Map<string, { state: IncidentState; category: Category | "none"; count: number }>();
-    for (const { incident } of this.#incidents.values()) {
-      const category = incident.category ?? "none";
-      const key = `${incident.state}\u0000${category}`;
-      const row = counts.get(key);
-      if (row) row.count++;
-      else counts.set(key, { state: incident.state, category, count: 1 });
-    }
-    return [...counts.values()].sort(
-      (a, b) => a.state.localeCompare(b.state) || a.category.localeCompare(b.category),
-    );
+    return countIncidents([...this.#incidents.values()].map((entry) => entry.incident));
   }
 
   async close(): Promise<void> {

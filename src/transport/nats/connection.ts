@@ -21,6 +21,7 @@ import {
 import type { Authenticator, ConnectionOptions, NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { BackendError, ConfigError } from "../../core/errors.js";
+import { sleep } from "./sleep.js";
 
 export interface NatsConnectionOptions {
   /** One server URL or a comma-separated list (`nats://a:4222,nats://b:4222`). */
@@ -298,17 +299,4 @@ export function maskCredentials(server: string): string {
 function seconds(ms: number): string {
   const s = ms / 1000;
   return Number.isInteger(s) ? String(s) : s.toFixed(1);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

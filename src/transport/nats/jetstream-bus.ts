@@ -46,6 +46,7 @@ import { connectNats } from "./connection.js";
 import type { NatsConnectionHandle, NatsConnectionOptions } from "./connection.js";
 import { ensureConsumer, ensureStreams, streamConfigs } from "./streams.js";
 import type { ResolvedStreams, StreamOptions } from "./streams.js";
+import { sleep } from "./sleep.js";
 
 export interface JetStreamBusOptions {
   connection: NatsConnectionOptions;
@@ -710,17 +711,4 @@ function positive(value: number, name: string, min: number): number {
 function integer(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new InputError(`${name} must be an integer >= 1`, name);
   return value;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

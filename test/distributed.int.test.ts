@@ -140,14 +140,17 @@ describe.skipIf(!haveBuild)("agents as separate processes on NATS JetStream", ()
       const list = await incidents(collector.port);
       return list.length === count && list.every((i) => i.state === "planned");
     });
+    // A process killed with -9 can lose its last buffered log lines, never a duplicate.
     const diagnosed = diagnosedIds([first, second]);
     expect(duplicates(diagnosed)).toEqual([]);
-    expect(new Set(diagnosed).size).toBe(count);
+    expect(diagnosedIds([second]).length).toBeGreaterThan(0);
     expect(duplicates(plannedIds([remediator]))).toEqual([]);
+    expect(new Set(plannedIds([remediator])).size).toBe(count);
   }, 180_000);
 
   it("keeps every alert it answered 202 for through a nats-server restart", async () => {
-    const env = natsEnv();
+    // An ack lost with the server is redelivered after the ack wait: keep it short here.
+    const env = { ...natsEnv(), AIOPS_NATS_ACK_WAIT_MS: "3000" };
     const collector = await agent("collector", "collector", env);
     await agent("rca", "rca", env);
     await agent("remediator", "remediator", env);
@@ -195,6 +198,43 @@ describe.skipIf(!haveBuild)("agents as separate processes on NATS JetStream", ()
     expect(diagnosedIds([a]).length).toBeGreaterThan(0);
     expect(diagnosedIds([b]).length).toBeGreaterThan(0);
     expect(diagnosedIds([a]).length + diagnosedIds([b]).length).toBe(count);
+  }, 120_000);
+
+  it("runs all three agents in one process with start --bus nats", async () => {
+    const env = natsEnv();
+    const all = await agent("all", "start", env, ["--bus", "nats", "--snapshot", DEMO_SNAPSHOT]);
+    for (let i = 0; i < 5; i++) expect(await postTo(all.port, distinctWebhook(i))).toBe(202);
+    await waitUntil("every incident planned", async () => {
+      const list = await incidents(all.port);
+      return list.length === 5 && list.every((x) => x.state === "planned");
+    });
+  }, 60_000);
+
+  it("waits for NATS when it is unreachable at start: not ready, a clear log line, no exit", async () => {
+    const env = natsEnv();
+    await nats.stop();
+    const port = await freePort();
+    const collector = startAgent("collector", "collector", port, ["--snapshot", DEMO_SNAPSHOT], env);
+    processes.push(collector);
+    try {
+      await waitUntil("a log line naming the unreachable server", async () =>
+        collector
+          .lines()
+          .some((l) => String(l.msg).includes("unreachable") && String(l.msg).includes(nats.url)),
+      );
+      let status = 0;
+      await waitUntil("the health endpoint", async () => {
+        status = (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+        return true;
+      });
+      expect(status).toBe(503);
+      expect(await postTo(port, distinctWebhook(1))).toBe(503);
+      expect(collector.child.exitCode).toBeNull();
+    } finally {
+      await nats.start();
+    }
+    await collector.ready(60_000);
+    expect(await postTo(port, distinctWebhook(2))).toBe(202);
   }, 120_000);
 
   it("puts a poison message on the dead-letter subject with its reason", async () => {

@@ -21,11 +21,18 @@ function ratio(value: string): number {
 const CONFIG_FLAGS: { flag: string; key: string; path: string; description: string }[] = [
   { flag: "--host <host>", key: "host", path: "server.host", description: "listen address" },
   { flag: "--port <port>", key: "port", path: "server.port", description: "listen port" },
+  { flag: "--bus <kind>", key: "bus", path: "bus.kind", description: "bus: memory | nats" },
+  {
+    flag: "--nats-url <url>",
+    key: "natsUrl",
+    path: "bus.nats.url",
+    description: "NATS server(s), comma-separated",
+  },
   {
     flag: "--store <kind>",
     key: "store",
     path: "store.kind",
-    description: "incident store: sqlite | memory",
+    description: "incident store: sqlite | memory | nats-kv",
   },
   { flag: "--db <path>", key: "db", path: "store.path", description: "SQLite file" },
   {

@@ -65,7 +65,10 @@ export interface JetStreamBusOptions {
   retryMaxMs?: number;
   /** How long `publish` waits for the PubAck. Default 5000. */
   publishTimeoutMs?: number;
-  /** How long one pull request waits at the server for messages (nats.js's default). Default 30 000. */
+  /**
+   * How long one pull request waits at the server for messages. Default 5000: a pull lost
+   * with a restarted server then stalls a consumer for seconds, not half a minute.
+   */
   pullExpiresMs?: number;
   logger: Logger;
   /** Told of every message this process terminated, after its dead letter is stored. */
@@ -153,7 +156,7 @@ export class JetStreamBus implements Bus {
     this.#defaultConcurrency = integer(options.concurrency ?? 1, "concurrency");
     this.#ackWaitMs = positive(options.ackWaitMs ?? 30_000, "ackWaitMs", 1);
     this.#publishTimeoutMs = positive(options.publishTimeoutMs ?? 5_000, "publishTimeoutMs", 1);
-    this.#pullExpiresMs = positive(options.pullExpiresMs ?? 30_000, "pullExpiresMs", 1_000);
+    this.#pullExpiresMs = positive(options.pullExpiresMs ?? 5_000, "pullExpiresMs", 1_000);
     this.#log = options.logger.child({ component: "jetstream-bus" });
     this.#onDeadLetter = options.onDeadLetter;
     this.#firstSetup = new Promise<void>((resolve) => (this.#firstSetupDone = resolve));

@@ -1,0 +1,67 @@
+import type { Action, Category } from "../core/vocabulary.js";
+
+/** How an incident was really resolved, as far as the system knows. */
+export const Outcome = {
+  /** Nothing known yet. */
+  Unknown: "unknown",
+  /** A person confirmed the diagnosis and action. */
+  Confirmed: "confirmed",
+  /** A person corrected the category and/or action: `category`/`action` hold the corrected values. */
+  Corrected: "corrected",
+  /** The alert resolved within the configured time after the remediation was applied or merged. */
+  Resolved: "resolved",
+  /** The remediation was applied but the alert did not resolve in time. */
+  NotResolved: "not_resolved",
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+/** What is remembered of one incident beside its vector. */
+export interface MemoryRecord {
+  incidentId: string;
+  signature: string;
+  category: Category;
+  action?: Action;
+  targetKind?: string;
+  outcome: Outcome;
+  updatedAt: string;
+}
+
+export interface SimilarIncident extends MemoryRecord {
+  /** Cosine similarity, 1 for identical signatures. */
+  similarity: number;
+}
+
+export interface VectorSpace {
+  model: string;
+  dimension: number;
+}
+
+export interface MemoryFilter {
+  category?: Category;
+  outcome?: Outcome | Outcome[];
+}
+
+/**
+ * Incident memory: vectors with their records, one collection per vector space. Adapters:
+ * `embedded` (in the SQLite file) and `chroma` (a ChromaDB server, cosine space).
+ */
+export interface VectorStore {
+  readonly name: string;
+  /** Inserts or replaces records by incidentId. */
+  upsert(space: VectorSpace, items: readonly { vector: Float32Array; record: MemoryRecord }[]): Promise<void>;
+  /** The k nearest records, most similar first, optionally filtered by metadata. */
+  query(
+    space: VectorSpace,
+    vector: Float32Array,
+    k: number,
+    filter?: MemoryFilter,
+  ): Promise<SimilarIncident[]>;
+  /** Changes the record of a stored incident (feedback, outcome); NotFoundError when absent. */
+  updateRecord(
+    space: VectorSpace,
+    incidentId: string,
+    patch: Partial<Omit<MemoryRecord, "incidentId">>,
+  ): Promise<void>;
+  count(space: VectorSpace): Promise<number>;
+  close(): Promise<void>;
+}

@@ -19,6 +19,17 @@ export interface Finding {
 export const DecidedBy = { Analyzers: "analyzers", Memory: "memory", Model: "model" } as const;
 export type DecidedBy = (typeof DecidedBy)[keyof typeof DecidedBy];
 
+/** A similar past incident shown beside a diagnosis. */
+export interface SimilarIncidentRef {
+  incidentId: string;
+  /** Cosine similarity of the incident signatures, 0..1. */
+  similarity: number;
+  category: Category;
+  action?: Action;
+  /** How it was really resolved: unknown, confirmed, corrected, resolved, not_resolved. */
+  outcome: string;
+}
+
 export interface Diagnosis {
   category: Category;
   confidence: number;
@@ -28,6 +39,10 @@ export interface Diagnosis {
   findings: Finding[];
   decidedBy: DecidedBy;
   createdAt: string;
+  /** The most similar past incidents with their outcomes, most similar first. */
+  similar?: SimilarIncidentRef[];
+  /** The action a person chose on the near-identical incident that decided this diagnosis. */
+  memoryAction?: Action;
 }
 
 /** What a remediation changes: never a bare Pod. */

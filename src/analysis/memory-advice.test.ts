@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import type { Diagnosis } from "../core/diagnosis.js";
+import { Outcome, type SimilarIncident } from "../memory/vector-store.js";
+import { adviseFromMemory } from "./memory-advice.js";
+
+function diagnosis(category: Diagnosis["category"], confidence: number): Diagnosis {
+  return {
+    category,
+    confidence,
+    summary: "analyzers said so.",
+    findings: [],
+    decidedBy: "analyzers",
+    createdAt: "2026-03-14T10:00:00.000Z",
+  };
+}
+
+function past(
+  similarity: number,
+  category: SimilarIncident["category"],
+  outcome: SimilarIncident["outcome"],
+  action?: SimilarIncident["action"],
+): SimilarIncident {
+  return {
+    incidentId: `inc-${similarity}-${category}-${outcome}`,
+    signature: "sig",
+    category,
+    ...(action ? { action } : {}),
+    outcome,
+    updatedAt: "2026-03-01T00:00:00.000Z",
+    similarity,
+  };
+}
+
+describe("adviseFromMemory", () => {
+  it("lists relevant similar incidents, most similar first, and drops the unrelated", () => {
+    const advised = adviseFromMemory(diagnosis("oom_killed", 0.95), [
+      past(0.62, "oom_killed", Outcome.Unknown),
+      past(0.97, "oom_killed", Outcome.Unknown, "increase_memory_limit"),
+      past(0.2, "image_pull_error", Outcome.Confirmed),
+    ]);
+    expect(advised.similar?.map((s) => s.similarity)).toEqual([0.97, 0.62]);
+    expect(advised.similar?.[0]).toMatchObject({ category: "oom_killed", action: "increase_memory_limit" });
+    expect(advised.category).toBe("oom_killed");
+  });
+
+  it("raises confidence when similar incidents with the same category stood", () => {
+    const advised = adviseFromMemory(diagnosis("cpu_throttling", 0.8), [
+      past(0.93, "cpu_throttling", Outcome.Confirmed),
+      past(0.88, "cpu_throttling", Outcome.Resolved),
+      past(0.9, "cpu_throttling", Outcome.Unknown),
+    ]);
+    expect(advised.confidence).toBeCloseTo(0.86, 5);
+    expect(advised.decidedBy).toBe("analyzers");
+  });
+
+  it("lets a correction on a near-identical incident override a weak or unknown finding", () => {
+    const advised = adviseFromMemory(diagnosis("unknown", 0.3), [
+      past(0.96, "dependency_unavailable", Outcome.Corrected, "restart"),
+    ]);
+    expect(advised.category).toBe("dependency_unavailable");
+    expect(advised.decidedBy).toBe("memory");
+    expect(advised.memoryAction).toBe("restart");
+    expect(advised.summary).toContain("corrected");
+  });
+
+  it("keeps a strong analyzer finding against a correction, and ignores corrections that are not near-identical", () => {
+    const strong = adviseFromMemory(diagnosis("oom_killed", 0.95), [
+      past(0.97, "crash_loop_app_error", Outcome.Corrected, "manual"),
+    ]);
+    expect(strong.category).toBe("oom_killed");
+    const distant = adviseFromMemory(diagnosis("unknown", 0.3), [
+      past(0.7, "dependency_unavailable", Outcome.Corrected, "restart"),
+    ]);
+    expect(distant.category).toBe("unknown");
+    expect(distant.decidedBy).toBe("analyzers");
+  });
+
+  it("does not raise an unknown diagnosis on agreement", () => {
+    const advised = adviseFromMemory(diagnosis("unknown", 0.3), [past(0.99, "unknown", Outcome.Confirmed)]);
+    expect(advised.confidence).toBe(0.3);
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * How past incidents steer a diagnosis. Pure: the analyzers' diagnosis and the k most
+ * similar past incidents in, the diagnosis to keep out.
+ *
+ * - Agreement: similar incidents whose diagnosis stood (confirmed, or resolved after the
+ *   fix) with the same category raise the confidence, a little per incident.
+ * - Correction: a person's correction on a near-identical incident overrides a weak or
+ *   `unknown` analyzer finding; a strong finding stands (it is evidence about this incident).
+ * - Everything else is only shown beside the diagnosis.
+ */
+import type { Diagnosis, SimilarIncidentRef } from "../core/diagnosis.js";
+import { Category, isAction, isCategory } from "../core/vocabulary.js";
+import { Outcome, type SimilarIncident } from "../memory/vector-store.js";
+
+export const MemoryPolicy = {
+  /** A correction this similar counts as the same failure. */
+  nearIdentical: 0.9,
+  /** Past incidents below this similarity are not shown. */
+  relevant: 0.5,
+  /** An analyzer finding below this is weak enough to be overridden by a correction. */
+  weakFinding: 0.7,
+  /** Confidence added per agreeing incident, and the ceiling. */
+  agreementStep: 0.03,
+  agreementCeiling: 0.99,
+} as const;
+
+const STOOD = new Set<string>([Outcome.Confirmed, Outcome.Resolved]);
+
+export function adviseFromMemory(diagnosis: Diagnosis, similar: readonly SimilarIncident[]): Diagnosis {
+  const relevant = similar
+    .filter((s) => s.similarity >= MemoryPolicy.relevant)
+    .sort((a, b) => b.similarity - a.similarity);
+  const refs: SimilarIncidentRef[] = relevant.map((s) => ({
+    incidentId: s.incidentId,
+    similarity: Math.round(s.similarity * 1000) / 1000,
+    category: s.category,
+    ...(s.action ? { action: s.action } : {}),
+    outcome: s.outcome,
+  }));
+  const withRefs: Diagnosis = { ...diagnosis, similar: refs };
+
+  const correction = relevant.find(
+    (s) =>
+      s.outcome === Outcome.Corrected && s.similarity >= MemoryPolicy.nearIdentical && isCategory(s.category),
+  );
+  const weak = diagnosis.category === Category.Unknown || diagnosis.confidence < MemoryPolicy.weakFinding;
+  if (correction && weak && correction.category !== diagnosis.category) {
+    return {
+      ...withRefs,
+      category: correction.category,
+      confidence: Math.min(0.9, correction.similarity),
+      decidedBy: "memory",
+      summary:
+        `A person corrected a near-identical incident (${correction.incidentId}, similarity ` +
+        `${correction.similarity.toFixed(2)}) to ${correction.category}` +
+        `${correction.action && isAction(correction.action) ? ` with action ${correction.action}` : ""}; ` +
+        `the analyzers alone said ${diagnosis.category} (confidence ${diagnosis.confidence.toFixed(2)}). ` +
+        diagnosis.summary,
+      memoryAction: correction.action,
+    };
+  }
+
+  const agreeing = relevant.filter((s) => s.category === diagnosis.category && STOOD.has(s.outcome));
+  if (agreeing.length > 0 && diagnosis.category !== Category.Unknown) {
+    const raised = Math.min(
+      MemoryPolicy.agreementCeiling,
+      diagnosis.confidence + MemoryPolicy.agreementStep * agreeing.length,
+    );
+    return { ...withRefs, confidence: Math.max(diagnosis.confidence, Math.round(raised * 1000) / 1000) };
+  }
+  return withRefs;
+}

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import { createCollector } from "./agents/collector.js";
 import { createDeadLetterHandler } from "./agents/dead-letters.js";
+import { createFeedbackService } from "./agents/feedback.js";
 import { createIntake } from "./agents/intake.js";
 import { createRcaAgent } from "./agents/rca.js";
 import { createRemediator } from "./agents/remediator.js";
@@ -232,6 +233,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     auth,
     bodyLimitBytes: config.server.bodyLimitBytes,
     deadLetters: serveApi ? (limit) => bus.deadLetters(limit) : undefined,
+    feedback: serveApi ? createFeedbackService({ store, clock: overrides.clock }) : undefined,
     readiness: async () => ({
       ready: started && bus.ready() && storeReady(),
       checks: {

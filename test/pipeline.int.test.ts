@@ -152,6 +152,37 @@ describe("the pipeline in one process", () => {
     ]);
   });
 
+  it("records feedback on a diagnosis and validates it", async () => {
+    const system = await start();
+    await postWebhook(system, FIRING);
+    const planned = await waitForIncident(system, (i) => i.plan !== undefined);
+    const post = (body: unknown, id = planned.id) =>
+      system.app.inject({
+        method: "POST",
+        url: `/api/incidents/${id}/feedback`,
+        headers: { "content-type": "application/json" },
+        payload: JSON.stringify(body),
+      });
+
+    const confirmed = await post({ verdict: "confirm", note: "limit was too tight", by: "sre-1" });
+    expect(confirmed.statusCode).toBe(200);
+    const corrected = await post({ verdict: "correct", category: "crash_loop_app_error", action: "manual" });
+    expect(corrected.statusCode).toBe(200);
+    const stored = await system.store.get(planned.id);
+    expect(stored?.feedback?.map((f) => f.verdict)).toEqual(["confirm", "correct"]);
+    expect(stored?.feedback?.[1]).toMatchObject({ category: "crash_loop_app_error", action: "manual" });
+    const list = await system.app.inject({ method: "GET", url: "/api/incidents" });
+    expect(list.json().items[0]).not.toHaveProperty("feedback");
+
+    expect((await post({ verdict: "correct" })).json()).toMatchObject({ field: "category" });
+    expect((await post({ verdict: "correct", category: "gremlins" })).json()).toMatchObject({
+      field: "category",
+    });
+    expect((await post({ verdict: "maybe" })).statusCode).toBe(400);
+    expect((await post({ verdict: "confirm", extra: 1 })).json()).toMatchObject({ field: "extra" });
+    expect((await post({ verdict: "confirm" }, "inc-does-not-exist")).statusCode).toBe(404);
+  });
+
   it("rejects an invalid webhook with 400 naming the field and keeps serving", async () => {
     const system = await start();
     const bad = withAlert(FIRING, (a) => {

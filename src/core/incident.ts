@@ -1,7 +1,7 @@
 import type { AlertInstance } from "./alertmanager.js";
 import type { Diagnosis, RemediationPlan } from "./diagnosis.js";
 import type { Evidence, ObjectRef } from "./evidence.js";
-import type { Category } from "./vocabulary.js";
+import type { Action, Category } from "./vocabulary.js";
 
 /**
  * An incident groups the notifications of one problem: repeat notifications of the
@@ -49,11 +49,24 @@ export interface Incident {
   evidence?: Evidence;
   diagnosis?: Diagnosis;
   plan?: RemediationPlan;
+  /** Feedback from people, oldest first; the last one counts. */
+  feedback?: Feedback[];
   error?: string;
 }
 
+/** What a person said about a diagnosis: it was right, or what it should have been. */
+export interface Feedback {
+  verdict: "confirm" | "correct";
+  /** For `correct`: the right category and/or action. */
+  category?: Category;
+  action?: Action;
+  note?: string;
+  by?: string;
+  at: string;
+}
+
 /** A short view for lists. */
-export type IncidentSummary = Omit<Incident, "evidence" | "diagnosis" | "plan" | "alerts"> & {
+export type IncidentSummary = Omit<Incident, "evidence" | "diagnosis" | "plan" | "alerts" | "feedback"> & {
   alertCount: number;
   action?: string;
   confidence?: number;

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { NormalisedWebhook } from "../core/alertmanager.js";
 import type { IncidentStore } from "../store/incident-store.js";
 import type { DeadLetter } from "../transport/bus.js";
+import type { FeedbackService } from "../agents/feedback.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { authRequired, createAuthHook } from "./auth.js";
@@ -11,6 +12,7 @@ import { installErrorHandler, sendError } from "./error-handler.js";
 import { healthRoutes } from "./routes/health.js";
 import type { Readiness } from "./routes/health.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
+import { feedbackRoutes } from "./routes/feedback.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { webhookRoutes } from "./routes/webhook.js";
@@ -42,6 +44,8 @@ export interface AppDeps {
   readiness: Readiness;
   /** Messages the pipeline gave up on; serves GET /api/dead-letters when given. */
   deadLetters?: (limit: number) => Promise<DeadLetter[]>;
+  /** Serves POST /api/incidents/:id/feedback when given. */
+  feedback?: FeedbackService;
 }
 
 /**
@@ -73,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.intake) await scope.register(webhookRoutes, { intake: deps.intake, metrics: deps.metrics });
     if (deps.store) await scope.register(incidentRoutes, { store: deps.store });
     if (deps.deadLetters) await scope.register(deadLetterRoutes, { deadLetters: deps.deadLetters });
+    if (deps.feedback) await scope.register(feedbackRoutes, { feedback: deps.feedback });
   });
 
   return app;

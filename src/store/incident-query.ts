@@ -23,9 +23,9 @@ export function isTerminal(state: IncidentState): boolean {
   return state === IncidentState.Resolved || state === IncidentState.Failed;
 }
 
-/** The list view of an incident: no evidence, diagnosis, plan or alerts. */
+/** The list view of an incident: no evidence, diagnosis, plan, alerts or feedback. */
 export function toIncidentSummary(incident: Incident): IncidentSummary {
-  const { evidence: _e, diagnosis, plan, alerts, ...rest } = incident;
+  const { evidence: _e, diagnosis, plan, alerts, feedback: _f, ...rest } = incident;
   const summary: IncidentSummary = { ...structuredClone(rest), alertCount: alerts.length };
   if (plan !== undefined) summary.action = plan.action;
   if (diagnosis !== undefined) summary.confidence = diagnosis.confidence;

@@ -98,6 +98,17 @@ describe.skipIf(!existsSync(BIN))("the aiops command", () => {
     for (const line of agentLines) expect(line).toHaveProperty("incidentId", incident.id);
     expect(logs).not.toContain("cli-test-token-123");
 
+    const token = { AIOPS_WEBHOOK_TOKEN: "cli-test-token-123" };
+    const confirm = await runCli(
+      ["feedback", incident.id, "--confirm", "--note", "right call", "--url", base],
+      token,
+    );
+    expect(confirm.code).toBe(0);
+    expect(JSON.parse(confirm.stdout).feedback[0]).toMatchObject({ verdict: "confirm", note: "right call" });
+    expect((await runCli(["feedback", incident.id, "--url", base], token)).code).toBe(65);
+    expect((await runCli(["feedback", "inc-none", "--confirm", "--url", base], token)).code).toBe(66);
+    expect((await runCli(["feedback", incident.id, "--confirm", "--url", base])).code).toBe(77);
+
     child.kill("SIGTERM");
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(code).toBe(0);

@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.js";
 import { createSystem, type Role } from "../main.js";
 import { printEvalReport } from "../eval/report.js";
 import { evaluateDir } from "../eval/run.js";
+import { AuthError, BackendError, InputError, NotFoundError } from "../core/errors.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { replay } from "./replay.js";
 
@@ -84,6 +85,30 @@ async function runUntilSignalled(config: Config, roles?: Role[]): Promise<void> 
   await stopped;
 }
 
+interface FeedbackFlags {
+  confirm?: boolean;
+  category?: string;
+  action?: string;
+  note?: string;
+  by?: string;
+  url: string;
+  token?: string;
+}
+
+/** --confirm, or --category/--action for a correction; the API validates the values. */
+function feedbackBody(opts: FeedbackFlags): Record<string, string> {
+  const correcting = opts.category !== undefined || opts.action !== undefined;
+  if (opts.confirm && correcting) throw new InputError("use --confirm, or --category/--action, not both");
+  if (!opts.confirm && !correcting)
+    throw new InputError("say --confirm, or correct with --category and/or --action");
+  const body: Record<string, string> = { verdict: opts.confirm ? "confirm" : "correct" };
+  for (const key of ["category", "action", "note", "by"] as const) {
+    const value = opts[key];
+    if (value !== undefined) body[key] = value;
+  }
+  return body;
+}
+
 export function buildProgram(): Command {
   const program = new Command("aiops")
     .description("AI-Ops for Kubernetes: Alertmanager webhooks in, diagnosis and a validated fix out")
@@ -130,6 +155,37 @@ export function buildProgram(): Command {
     .action(async (path: string, opts: { url: string; path: string; token?: string }) => {
       const outcome = await replay(path, opts, (line) => console.log(line));
       if (outcome.failed > 0) process.exitCode = ExitCode.Failure;
+    });
+
+  program
+    .command("feedback")
+    .description("confirm an incident's diagnosis, or correct its category and action")
+    .argument("<incident-id>")
+    .option("--confirm", "the diagnosis and plan were right")
+    .option("--category <category>", "the right category (a correction)")
+    .option("--action <action>", "the right action (a correction)")
+    .option("--note <text>", "what you found")
+    .option("--by <name>", "who says so")
+    .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
+    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .action(async (id: string, opts: FeedbackFlags) => {
+      const body = feedbackBody(opts);
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      const url = new URL(`/api/incidents/${encodeURIComponent(id)}/feedback`, opts.url).href;
+      let response: Response;
+      try {
+        response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+      } catch (error) {
+        throw new BackendError(`cannot reach ${opts.url}: ${(error as Error).message}`, "aiops");
+      }
+      const text = await response.text();
+      if (response.status === 404) throw new NotFoundError(`no incident ${id}`);
+      if (response.status === 400) throw new InputError(`feedback rejected: ${text}`);
+      if (response.status === 401)
+        throw new AuthError("the instance wants a token (--token or AIOPS_WEBHOOK_TOKEN)");
+      if (!response.ok) throw new BackendError(`the instance answered ${response.status}: ${text}`, "aiops");
+      console.log(text);
     });
 
   program

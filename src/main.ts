@@ -28,7 +28,10 @@ import { JetStreamBus } from "./transport/nats/jetstream-bus.js";
 import type { NatsConnectionOptions } from "./transport/nats/connection.js";
 import { DeferredIncidentStore } from "./store/deferred-incident-store.js";
 import { KvIncidentStore } from "./store/kv/kv-incident-store.js";
-import { ConfigError } from "./core/errors.js";
+import { ConfigError, NotFoundError } from "./core/errors.js";
+import { IncidentMemory } from "./memory/incident-memory.js";
+import { HashingEmbedder } from "./memory/embedders/hashing-embedder.js";
+import { EmbeddedVectorStore } from "./memory/stores/embedded-vector-store.js";
 import { MemoryBus } from "./transport/memory/memory-bus.js";
 
 export const ROLES = ["collector", "rca", "remediator"] as const;
@@ -76,6 +79,8 @@ interface Backends {
   bus: Bus;
   store: IncidentStore;
   storeReady: () => boolean;
+  /** The SQLite file, when the store is one: the embedded incident memory lives in it too. */
+  db?: SqliteDatabase;
   close(): Promise<void>;
 }
 
@@ -143,6 +148,7 @@ async function openBackends(
     bus,
     store,
     storeReady: () => true,
+    db,
     async close() {
       // The bus drains first: in-flight handlers still write to the journal and the store.
       await bus.close();
@@ -158,6 +164,19 @@ function openLocalStore(config: Config): { store: IncidentStore; db?: SqliteData
     return { store: new SqliteIncidentStore(db), db };
   }
   return { store: new MemoryIncidentStore() };
+}
+
+/** The incident memory, when configured: vectors in the SQLite file, or in an in-memory database. */
+function openMemory(config: Config, db: SqliteDatabase | undefined): IncidentMemory | undefined {
+  const kind = config.memory.kind ?? (config.store.kind === "nats-kv" ? "none" : "embedded");
+  if (kind === "none") return undefined;
+  const own = db === undefined;
+  const handle = db ?? openDatabase(":memory:");
+  return new IncidentMemory({
+    embedder: new HashingEmbedder({ dimension: config.memory.dimension }),
+    store: new EmbeddedVectorStore(handle, { closeDatabase: own }),
+    k: config.memory.k,
+  });
 }
 
 function natsConnectionOptions(config: Config): NatsConnectionOptions {
@@ -188,12 +207,14 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     bus,
     store,
     storeReady,
+    db,
     close: closeBackends,
   } = await openBackends(config, logger, (s) => {
     const handler = createDeadLetterHandler({ store: s, logger, clock: overrides.clock });
     return (letter) => void handler(letter);
   });
 
+  const memory = openMemory(config, db);
   const metrics = createMetrics({ incidentCounts: () => store.counts() });
   const common = {
     bus,
@@ -207,9 +228,11 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
   };
   const agents = [
     ...(roles.has("collector") ? [createCollector({ ...common, context })] : []),
-    ...(roles.has("rca") ? [createRcaAgent({ ...common, diagnose: overrides.diagnose ?? diagnose })] : []),
+    ...(roles.has("rca")
+      ? [createRcaAgent({ ...common, memory, diagnose: overrides.diagnose ?? diagnose })]
+      : []),
     ...(roles.has("remediator")
-      ? [createRemediator({ ...common, plan: overrides.plan ?? planRemediation })]
+      ? [createRemediator({ ...common, memory, plan: overrides.plan ?? planRemediation })]
       : []),
   ];
   const serveApi = roles.has("collector");
@@ -233,7 +256,18 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     auth,
     bodyLimitBytes: config.server.bodyLimitBytes,
     deadLetters: serveApi ? (limit) => bus.deadLetters(limit) : undefined,
-    feedback: serveApi ? createFeedbackService({ store, clock: overrides.clock }) : undefined,
+    feedback: serveApi
+      ? createFeedbackService({
+          store,
+          clock: overrides.clock,
+          onFeedback: async (incident, feedback) => {
+            // An incident diagnosed before the memory was on has nothing to learn into.
+            await memory?.learn(incident.id, feedback).catch((error: unknown) => {
+              if (!(error instanceof NotFoundError)) throw error;
+            });
+          },
+        })
+      : undefined,
     readiness: async () => ({
       ready: started && bus.ready() && storeReady(),
       checks: {
@@ -241,6 +275,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
         bus: { ok: bus.ready(), detail: bus.name },
         store: { ok: storeReady(), detail: store.name },
         context: { ok: true, detail: context.name },
+        memory: { ok: true, detail: memory?.name ?? "none" },
       },
     }),
   });
@@ -263,6 +298,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
       started = false;
       await app.close();
       for (const agent of agents) await agent.stop();
+      await memory?.close();
       await closeBackends();
     },
   };

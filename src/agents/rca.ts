@@ -9,6 +9,8 @@ import type { Bus, Subscription } from "../transport/bus.js";
 import { envelope, readEnvelope } from "../transport/messages.js";
 import { Stage } from "../transport/subjects.js";
 import { instrumented, type StageMetrics } from "./stage.js";
+import { adviseFromMemory } from "../analysis/memory-advice.js";
+import type { IncidentMemory, Recollection } from "../memory/incident-memory.js";
 
 export interface RcaDeps {
   bus: Bus;
@@ -16,6 +18,8 @@ export interface RcaDeps {
   metrics: StageMetrics;
   logger: Logger;
   diagnose: (evidence: Evidence, now: Date) => Diagnosis | Promise<Diagnosis>;
+  /** Recalls similar past incidents and remembers this one; the RCA works without it. */
+  memory?: IncidentMemory;
   clock?: () => Date;
   maxDeliver?: number;
   /** How often a running handler tells the bus it is still working (below the ack wait). */
@@ -28,6 +32,29 @@ export function createRcaAgent(deps: RcaDeps) {
   const log = deps.logger.child({ agent: "rca" });
   let subscription: Subscription | undefined;
 
+  /** Memory is an aid: when it fails, the analyzers' diagnosis stands and the reason is logged. */
+  async function recall(incidentId: string, evidence: Evidence): Promise<Recollection | undefined> {
+    if (!deps.memory) return undefined;
+    try {
+      return await deps.memory.recall(incidentId, evidence);
+    } catch (error) {
+      log.warn({ err: error, incidentId }, "incident memory unavailable; diagnosing without it");
+      return undefined;
+    }
+  }
+
+  async function remember(
+    incidentId: string,
+    recollection: Recollection,
+    diagnosis: Diagnosis,
+  ): Promise<void> {
+    try {
+      await deps.memory?.remember(incidentId, recollection, diagnosis);
+    } catch (error) {
+      log.warn({ err: error, incidentId }, "could not remember the incident");
+    }
+  }
+
   async function handle(incidentId: string): Promise<void> {
     const incident = await deps.store.get(incidentId);
     if (!incident) throw new InputError(`unknown incident ${incidentId}`);
@@ -35,6 +62,8 @@ export function createRcaAgent(deps: RcaDeps) {
     if (!diagnosis) {
       if (!incident.evidence) throw new InputError(`incident ${incidentId} has no evidence to diagnose`);
       diagnosis = await deps.diagnose(incident.evidence, clock());
+      const recollection = await recall(incidentId, incident.evidence);
+      if (recollection) diagnosis = adviseFromMemory(diagnosis, recollection.similar);
       const decided = diagnosis;
       await deps.store.update(incidentId, (i) =>
         i.diagnosis
@@ -48,9 +77,16 @@ export function createRcaAgent(deps: RcaDeps) {
             },
       );
       log.info(
-        { incidentId, category: diagnosis.category, confidence: diagnosis.confidence },
+        {
+          incidentId,
+          category: diagnosis.category,
+          confidence: diagnosis.confidence,
+          decidedBy: diagnosis.decidedBy,
+          similar: diagnosis.similar?.length ?? 0,
+        },
         "incident diagnosed",
       );
+      if (recollection) await remember(incidentId, recollection, diagnosis);
     }
     // Published again on redelivery: the bus drops the duplicate by its key.
     await deps.bus.publish(

@@ -9,6 +9,7 @@ import type { Bus, Subscription } from "../transport/bus.js";
 import { envelope, readEnvelope } from "../transport/messages.js";
 import { Stage } from "../transport/subjects.js";
 import { instrumented, type StageMetrics } from "./stage.js";
+import type { IncidentMemory } from "../memory/incident-memory.js";
 
 export interface RemediatorDeps {
   bus: Bus;
@@ -16,6 +17,8 @@ export interface RemediatorDeps {
   metrics: StageMetrics;
   logger: Logger;
   plan: (evidence: Evidence, diagnosis: Diagnosis, now: Date) => RemediationPlan | Promise<RemediationPlan>;
+  /** Remembers the planned action with the incident, when a memory is configured. */
+  memory?: IncidentMemory;
   clock?: () => Date;
   maxDeliver?: number;
   /** How often a running handler tells the bus it is still working (below the ack wait). */
@@ -55,6 +58,9 @@ export function createRemediator(deps: RemediatorDeps) {
         { incidentId, action: plan.action, target: plan.target, risk: plan.risk },
         "remediation proposed",
       );
+      await deps.memory?.rememberPlan(incidentId, plan).catch((error: unknown) => {
+        log.warn({ err: error, incidentId }, "could not remember the plan");
+      });
     }
     await deps.bus.publish(
       Stage.Remediations,

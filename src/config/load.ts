@@ -39,6 +39,8 @@ export const ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[
   { env: "AIOPS_DB_PATH", path: "store.path" },
   { env: "AIOPS_CONTEXT", path: "context.kind" },
   { env: "AIOPS_SNAPSHOT", path: "context.snapshot" },
+  { env: "AIOPS_MEMORY", path: "memory.kind" },
+  { env: "AIOPS_MEMORY_K", path: "memory.k" },
   { env: "AIOPS_LOG_LEVEL", path: "log.level" },
 ];
 

@@ -121,6 +121,20 @@ export const configSchema = z.strictObject({
       message: "context.snapshot (a file) is required when context.kind is snapshot",
       path: ["snapshot"],
     }),
+  memory: z
+    .strictObject({
+      /**
+       * `embedded`: vectors in the SQLite file (or in memory with the memory store).
+       * `none`: no incident memory. With the nats-kv store the default is none until a
+       * shared vector store (Chroma) is configured.
+       */
+      kind: z.enum(["embedded", "none"]).optional(),
+      embedder: z.enum(["hashing"]).default("hashing"),
+      dimension: z.coerce.number().int().min(8).max(4096).default(384),
+      /** How many similar past incidents the RCA recalls. */
+      k: z.coerce.number().int().min(1).max(50).default(5),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

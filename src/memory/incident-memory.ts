@@ -1,0 +1,107 @@
+/**
+ * The incident memory as the agents use it: remember what an incident's evidence said
+ * and how it was resolved, and recall the most similar past incidents for a new one.
+ */
+import type { Diagnosis, RemediationPlan } from "../core/diagnosis.js";
+import type { Evidence } from "../core/evidence.js";
+import type { Feedback } from "../core/incident.js";
+import { isCategory } from "../core/vocabulary.js";
+import type { Embedder } from "./embedder.js";
+import { incidentSignature } from "./signature.js";
+import { Outcome, type SimilarIncident, type VectorSpace, type VectorStore } from "./vector-store.js";
+
+export interface IncidentMemoryOptions {
+  embedder: Embedder;
+  store: VectorStore;
+  /** How many past incidents to recall. */
+  k?: number;
+  clock?: () => Date;
+}
+
+export interface Recollection {
+  signature: string;
+  vector: Float32Array;
+  similar: SimilarIncident[];
+}
+
+export class IncidentMemory {
+  readonly #embedder: Embedder;
+  readonly #store: VectorStore;
+  readonly #k: number;
+  readonly #clock: () => Date;
+
+  constructor(options: IncidentMemoryOptions) {
+    this.#embedder = options.embedder;
+    this.#store = options.store;
+    this.#k = options.k ?? 5;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  get name(): string {
+    return `${this.#store.name}/${this.#embedder.model}`;
+  }
+
+  async #space(): Promise<VectorSpace> {
+    return { model: this.#embedder.model, dimension: await this.#embedder.dimension() };
+  }
+
+  /** The k most similar past incidents (never the incident itself). */
+  async recall(incidentId: string, evidence: Evidence): Promise<Recollection> {
+    const signature = incidentSignature(evidence);
+    const [vector] = await this.#embedder.embed([signature]);
+    if (!vector) throw new Error("the embedder returned no vector");
+    const found = await this.#store.query(await this.#space(), vector, this.#k + 1);
+    return { signature, vector, similar: found.filter((s) => s.incidentId !== incidentId).slice(0, this.#k) };
+  }
+
+  /** Stores (or replaces) what the incident was diagnosed and planned as. */
+  async remember(
+    incidentId: string,
+    recollection: Pick<Recollection, "signature" | "vector">,
+    diagnosis: Diagnosis,
+    plan?: RemediationPlan,
+  ): Promise<void> {
+    await this.#store.upsert(await this.#space(), [
+      {
+        vector: recollection.vector,
+        record: {
+          incidentId,
+          signature: recollection.signature,
+          category: diagnosis.category,
+          ...(plan ? { action: plan.action, targetKind: plan.target.kind } : {}),
+          outcome: Outcome.Unknown,
+          updatedAt: this.#clock().toISOString(),
+        },
+      },
+    ]);
+  }
+
+  /** Adds the planned action to the remembered incident. */
+  async rememberPlan(incidentId: string, plan: RemediationPlan): Promise<void> {
+    await this.#store.updateRecord(await this.#space(), incidentId, {
+      action: plan.action,
+      targetKind: plan.target.kind,
+      updatedAt: this.#clock().toISOString(),
+    });
+  }
+
+  /** A person's verdict becomes the incident's outcome; a correction replaces category and action. */
+  async learn(incidentId: string, feedback: Feedback): Promise<void> {
+    const patch =
+      feedback.verdict === "confirm"
+        ? { outcome: Outcome.Confirmed }
+        : {
+            outcome: Outcome.Corrected,
+            ...(feedback.category && isCategory(feedback.category) ? { category: feedback.category } : {}),
+            ...(feedback.action ? { action: feedback.action } : {}),
+          };
+    await this.#store.updateRecord(await this.#space(), incidentId, {
+      ...patch,
+      updatedAt: this.#clock().toISOString(),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#store.close();
+  }
+}

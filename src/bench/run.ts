@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { diagnose } from "../analysis/diagnose.js";
 import { validate } from "../config/load.js";
 import { parseWebhook } from "../core/alertmanager.js";
@@ -19,7 +19,7 @@ import { createLogger } from "../observability/logger.js";
 import { planRemediation } from "../remediation/plan.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SCENARIOS = process.argv[2] ?? join(ROOT, "../shared/benchmarks/rca/scenarios");
+export const DEFAULT_SCENARIOS = join(ROOT, "../shared/benchmarks/rca/scenarios");
 
 async function timeIt(rounds: number, fn: () => Promise<void> | void): Promise<number> {
   for (let i = 0; i < Math.min(3, rounds); i++) await fn(); // warm-up
@@ -86,9 +86,10 @@ async function endToEnd(
   };
 }
 
-async function main(): Promise<void> {
-  if (!existsSync(SCENARIOS)) throw new Error(`no scenarios at ${SCENARIOS}`);
-  const scenarios = await loadScenarioDir(SCENARIOS);
+/** The analysis benchmark: cost of analysis and of the in-process pipeline, as ratios to parsing. */
+export async function runAnalysisBench(dir: string = DEFAULT_SCENARIOS): Promise<void> {
+  if (!existsSync(dir)) throw new Error(`no scenarios at ${dir}`);
+  const scenarios = await loadScenarioDir(dir);
   const rounds = 20;
   const baseline = await timeIt(rounds, () => {
     for (const s of scenarios) parseWebhook(JSON.parse(JSON.stringify(s.input.webhook)));
@@ -115,7 +116,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runAnalysisBench(process.argv[2]).catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

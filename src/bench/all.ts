@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: the analysis benchmark (run.ts), then the NATS JetStream ingest
+ * benchmark (ingest.ts, which writes bench/results/ingest.{json,md}), then a summary.
+ *   node --expose-gc dist/bench/all.js [scenarios-dir]
+ */
+import { runIngestBench, summarise } from "./ingest.js";
+import { DEFAULT_SCENARIOS, runAnalysisBench } from "./run.js";
+
+async function main(): Promise<void> {
+  console.log("== analysis (ratios to parsing the same webhooks)");
+  await runAnalysisBench(process.argv[2] ?? DEFAULT_SCENARIOS);
+  console.log("");
+  console.log("== ingest: NATS JetStream (loopback)");
+  const report = await runIngestBench();
+  console.log("");
+  console.log("== summary (bench/results/ingest.md)");
+  for (const line of summarise(report)) console.log(line);
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

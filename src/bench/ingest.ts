@@ -767,6 +767,19 @@ export function renderMarkdown(report: IngestReport): string {
   ].join("\n");
 }
 
+/** Writes a results file as the repository's Prettier would format it (`prettier --check .` stays clean). */
+async function writeFormatted(file: string, text: string): Promise<void> {
+  let out = `${text}\n`;
+  try {
+    const prettier = await import("prettier");
+    const config = (await prettier.resolveConfig(file)) ?? {};
+    out = await prettier.format(text, { ...config, filepath: file });
+  } catch {
+    // Prettier is a devDependency; without it the file is written as generated.
+  }
+  writeFileSync(file, out);
+}
+
 export async function runIngestBench(options: IngestBenchOptions = {}): Promise<IngestReport> {
   const log = options.log ?? ((line: string) => console.log(line));
   const settings = {
@@ -932,8 +945,8 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
       ],
     };
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, "ingest.json"), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(join(outDir, "ingest.md"), renderMarkdown(report));
+    await writeFormatted(join(outDir, "ingest.json"), JSON.stringify(report, null, 2));
+    await writeFormatted(join(outDir, "ingest.md"), renderMarkdown(report));
     return report;
   } finally {
     await stopAll();

@@ -1,22 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../src/harness/nats-server.js";
+import { BIN, haveBuild } from "./helpers/processes.js";
 import { DEMO_SNAPSHOT, REPO, tempDir } from "./helpers/system.js";
-
-const BIN = join(REPO, "dist/cli/bin.js");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 function runCli(
   args: string[],
@@ -43,7 +30,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_00
 }
 
 // The built CLI is what users run; `npm test` builds before testing.
-describe.skipIf(!existsSync(BIN))("the aiops command", () => {
+describe.skipIf(!haveBuild)("the aiops command", () => {
   const children: ChildProcess[] = [];
   afterEach(() => {
     for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");

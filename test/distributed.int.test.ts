@@ -6,7 +6,7 @@
 import { connect } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, freePort, type NatsServer } from "./helpers/nats-server.js";
+import { startNatsServer, freePort, type NatsServer } from "../src/harness/nats-server.js";
 import { distinctWebhook, haveBuild, postTo, startAgent, type AgentProcess } from "./helpers/processes.js";
 import { DEMO_SNAPSHOT } from "./helpers/system.js";
 

@@ -19,7 +19,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import autocannon from "autocannon";
-import { freePort, natsServerVersion, startNatsServer, type BenchNatsServer } from "./nats-server.js";
+import { freePort, natsServerVersion, startNatsServer, type NatsServer } from "../harness/nats-server.js";
+import { syntheticWebhook } from "../harness/webhooks.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(ROOT, "dist/cli/bin.js");
@@ -250,40 +251,9 @@ function startAiops(
   return { port, child, lines, output };
 }
 
-/**
- * One firing alert on a workload of its own: each webhook opens a new incident, so the
- * collector's dedup never short-circuits. `run` keeps fingerprints distinct across runs.
- */
+/** A webhook of its own per request; `run` keeps fingerprints distinct across runs. */
 export function webhookBody(run: string, i: number): string {
-  const name = `${run}${i}`;
-  const labels = {
-    alertname: "KubePodCrashLooping",
-    namespace: "demo",
-    pod: `svc${name}-7c9f6d8b5-k2x4p`,
-    container: "app",
-    severity: "warning",
-  };
-  return JSON.stringify({
-    version: "4",
-    status: "firing",
-    receiver: "aiops",
-    groupKey: '{}:{namespace="demo"}',
-    groupLabels: { namespace: "demo" },
-    commonLabels: labels,
-    commonAnnotations: {},
-    externalURL: "http://alertmanager:9093",
-    alerts: [
-      {
-        status: "firing",
-        labels,
-        annotations: { summary: "Pod is crash looping." },
-        startsAt: "2026-11-25T10:00:00.000Z",
-        endsAt: "0001-01-01T00:00:00Z",
-        generatorURL: "http://prometheus:9090/graph",
-        fingerprint: fingerprintOf(run, i),
-      },
-    ],
-  });
+  return JSON.stringify(syntheticWebhook({ workload: `${run}${i}`, fingerprint: fingerprintOf(run, i) }));
 }
 
 export function fingerprintOf(run: string, i: number): string {
@@ -792,7 +762,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
   const date = new Date().toISOString();
   const loadAtStart = Math.round((loadavg()[0] ?? 0) * 100) / 100;
   const natsVersion = await natsServerVersion();
-  let nats: BenchNatsServer | undefined;
+  let nats: NatsServer | undefined;
   const onSignal = (): void => {
     void stopAll()
       .then(() => nats?.dispose())
@@ -805,7 +775,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
     await ensureBenchStream(nats.url);
     log(`ingest benchmark: nats-server ${natsVersion} at ${nats.url}`);
 
-    const natsPid = nats.pid;
+    const natsPid = nats.pid();
     // The HTTP targets are measured in interleaved rounds (A B C0 C, A B C0 C, ...), each
     // server fresh, and each figure is the median round: a noisy neighbour then slows
     // one round of every target rather than all of one target.

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { syntheticWebhook } from "../../src/harness/webhooks.js";
 import { REPO } from "./system.js";
 
 export const BIN = join(REPO, "dist/cli/bin.js");
@@ -75,34 +76,7 @@ export function startAgent(
 
 /** A webhook with one firing alert on a workload of its own, so that each opens one incident. */
 export function distinctWebhook(i: number, namespace = "demo"): Record<string, unknown> {
-  const labels = {
-    alertname: "KubePodCrashLooping",
-    namespace,
-    pod: `svc${i}-7c9f6d8b5-k2x4p`,
-    container: "app",
-    severity: "warning",
-  };
-  return {
-    version: "4",
-    status: "firing",
-    receiver: "aiops",
-    groupKey: `{}:{namespace="${namespace}"}`,
-    groupLabels: { namespace },
-    commonLabels: labels,
-    commonAnnotations: {},
-    externalURL: "http://alertmanager:9093",
-    alerts: [
-      {
-        status: "firing",
-        labels,
-        annotations: { summary: "Pod is crash looping." },
-        startsAt: "2026-11-25T10:00:00.000Z",
-        endsAt: "0001-01-01T00:00:00Z",
-        generatorURL: "http://prometheus:9090/graph",
-        fingerprint: `f${String(i).padStart(15, "0")}`,
-      },
-    ],
-  };
+  return syntheticWebhook({ workload: String(i), fingerprint: `f${String(i).padStart(15, "0")}`, namespace });
 }
 
 export async function postTo(port: number, body: unknown): Promise<number> {

@@ -1,7 +1,7 @@
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, type NatsServer } from "../../../test/helpers/nats-server.js";
+import { startNatsServer, type NatsServer } from "../../harness/nats-server.js";
 import { BackendError, ConflictError } from "../../core/errors.js";
 import { describeIncidentStoreContract, makeAlert, makeIncident } from "../incident-store.contract.js";
 import { KvIncidentStore, keyToken } from "./kv-incident-store.js";

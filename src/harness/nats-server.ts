@@ -1,4 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
+/**
+ * Real servers for tests and benchmarks: a `nats-server -js` on a free loopback port with
+ * its own store directory, so runs never share state (nats.js's own launcher does the
+ * same). In src/ rather than test/ because the benchmarks run from the build.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect as tcpConnect, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,7 +21,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
@@ -27,7 +32,7 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
       socket.once("error", () => resolve(false));
     });
     if (open) return;
-    if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port}`);
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -36,6 +41,8 @@ export interface NatsServer {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** The running process, while it runs. */
+  pid(): number | undefined;
   /** Stops the server (SIGTERM) and keeps its store, so `start()` brings the same streams back. */
   stop(): Promise<void>;
   /** Starts it again on the same port and store. */
@@ -44,6 +51,17 @@ export interface NatsServer {
   kill(): Promise<void>;
   /** Stops it and deletes the store. */
   dispose(): Promise<void>;
+}
+
+/** `nats-server --version`, e.g. "v2.9.10"; "unknown" when it cannot be run. */
+export async function natsServerVersion(): Promise<string> {
+  return new Promise((resolve) => {
+    execFile("nats-server", ["--version"], (error, stdout) => {
+      if (error) return resolve("unknown");
+      const match = /v\d+\.\d+\.\d+\S*/.exec(stdout);
+      resolve(match ? match[0] : stdout.trim());
+    });
+  });
 }
 
 /**
@@ -63,13 +81,20 @@ export async function startNatsServer(options: { args?: string[] } = {}): Promis
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     child = proc;
-    proc.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-    proc.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+    // Only the tail is kept, for the error message of a server that exits.
+    const keep = (d: Buffer) => (output = (output + d.toString()).slice(-4000));
+    proc.stdout?.on("data", keep);
+    proc.stderr?.on("data", keep);
     const exited = new Promise<never>((_, reject) =>
-      proc.once("exit", (code) => reject(new Error(`nats-server exited (${code}): ${output.slice(-2000)}`))),
+      proc.once("exit", (code) => reject(new Error(`nats-server exited (${code}): ${output}`))),
     );
     exited.catch(() => undefined);
-    await Promise.race([waitForPort(port), exited]);
+    try {
+      await Promise.race([waitForPort(port), exited]);
+    } catch (error) {
+      await halt("SIGKILL");
+      throw error;
+    }
   }
 
   async function halt(signal: NodeJS.Signals): Promise<void> {
@@ -78,7 +103,11 @@ export async function startNatsServer(options: { args?: string[] } = {}): Promis
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const done = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
     proc.kill(signal);
-    await done;
+    const stopped = await Promise.race([done.then(() => true), sleep(5_000).then(() => false)]);
+    if (!stopped) {
+      proc.kill("SIGKILL");
+      await done;
+    }
   }
 
   await start();
@@ -86,6 +115,7 @@ export async function startNatsServer(options: { args?: string[] } = {}): Promis
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    pid: () => child?.pid,
     stop: () => halt("SIGTERM"),
     start,
     kill: () => halt("SIGKILL"),
@@ -95,3 +125,5 @@ export async function startNatsServer(options: { args?: string[] } = {}): Promis
     },
   };
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -6,7 +6,7 @@
 import { IncidentState } from "../core/incident.js";
 import type { Incident, IncidentSummary } from "../core/incident.js";
 import type { Category } from "../core/vocabulary.js";
-import type { IncidentQuery } from "./incident-store.js";
+import type { IncidentPage, IncidentQuery } from "./incident-store.js";
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 1000;
@@ -69,4 +69,36 @@ export function countIncidents(incidents: Iterable<Incident>): IncidentCount[] {
   return [...counts.values()].sort(
     (a, b) => a.state.localeCompare(b.state) || a.category.localeCompare(b.category),
   );
+}
+
+/** An incident with its insertion order (a sequence, a KV revision). */
+export interface OrderedIncident {
+  incident: Incident;
+  order: number;
+}
+
+/** Newest first: greater openedAt, then the later insertion. */
+export function newestFirst(a: OrderedIncident, b: OrderedIncident): number {
+  if (a.incident.openedAt !== b.incident.openedAt) return a.incident.openedAt < b.incident.openedAt ? 1 : -1;
+  return b.order - a.order;
+}
+
+/**
+ * A page of summaries for stores that filter in memory: newest `openedAt` first, and
+ * among equal times the later insertion first (`order`, as rowid does in SQLite).
+ */
+export function pageOf(
+  entries: Iterable<{ incident: Incident; order: number }>,
+  query: IncidentQuery,
+): IncidentPage {
+  const { limit, offset } = pageBounds(query);
+  const matches = [...entries]
+    .filter(({ incident }) => matchesIncidentQuery(incident, query))
+    .sort(newestFirst);
+  return {
+    items: matches.slice(offset, offset + limit).map((e) => toIncidentSummary(e.incident)),
+    total: matches.length,
+    limit,
+    offset,
+  };
 }

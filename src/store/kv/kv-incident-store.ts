@@ -16,9 +16,9 @@ import type { Incident, IncidentState } from "../../core/incident.js";
 import {
   countIncidents,
   isTerminal,
-  matchesIncidentQuery,
-  pageBounds,
-  toIncidentSummary,
+  newestFirst as newestFirstOrdered,
+  pageOf,
+  type OrderedIncident,
 } from "../incident-query.js";
 import type { IncidentPage, IncidentQuery, IncidentStore } from "../incident-store.js";
 
@@ -230,16 +230,8 @@ export class KvIncidentStore implements IncidentStore {
    */
   async list(query: IncidentQuery): Promise<IncidentPage> {
     return this.#call("list", async () => {
-      const { limit, offset } = pageBounds(query);
-      const matches = (await this.#scan())
-        .filter(({ incident }) => matchesIncidentQuery(incident, query))
-        .sort(newestFirst);
-      return {
-        items: matches.slice(offset, offset + limit).map((l) => toIncidentSummary(l.incident)),
-        total: matches.length,
-        limit,
-        offset,
-      };
+      const entries = await this.#scan();
+      return pageOf(entries.map(byCreation), query);
     });
   }
 
@@ -545,13 +537,16 @@ function keyConflict(correlationKey: string, holder: string | undefined): Confli
   return new ConflictError(`${by} is already open for key ${correlationKey}`);
 }
 
-/** Newest first: greater openedAt, then later insertion. */
+/** Newest first, ordering equal times by the revision of the first write. */
 function newestFirst(
   a: { incident: Incident; createdRevision: number },
   b: { incident: Incident; createdRevision: number },
 ): number {
-  if (a.incident.openedAt !== b.incident.openedAt) return a.incident.openedAt < b.incident.openedAt ? 1 : -1;
-  return b.createdRevision - a.createdRevision;
+  return newestFirstOrdered(byCreation(a), byCreation(b));
+}
+
+function byCreation(l: { incident: Incident; createdRevision: number }): OrderedIncident {
+  return { incident: l.incident, order: l.createdRevision };
 }
 
 /**

@@ -1,13 +1,7 @@
 import type { Category } from "../../core/vocabulary.js";
 import { BackendError, ConflictError, InputError, NotFoundError } from "../../core/errors.js";
 import type { Incident, IncidentState } from "../../core/incident.js";
-import {
-  countIncidents,
-  isTerminal,
-  matchesIncidentQuery,
-  pageBounds,
-  toIncidentSummary,
-} from "../incident-query.js";
+import { countIncidents, isTerminal, newestFirst, pageOf, type OrderedIncident } from "../incident-query.js";
 import type { IncidentPage, IncidentQuery, IncidentStore } from "../incident-store.js";
 
 export interface MemoryIncidentStoreOptions {
@@ -29,7 +23,7 @@ export class MemoryIncidentStore implements IncidentStore {
   readonly name = "memory";
   readonly #maxIncidents: number;
   /** Insertion order breaks ties between equal `openedAt`, as rowid does in SQLite. */
-  readonly #incidents = new Map<string, { incident: Incident; seq: number }>();
+  readonly #incidents = new Map<string, OrderedIncident>();
   #seq = 0;
   #closed = false;
 
@@ -62,7 +56,7 @@ export class MemoryIncidentStore implements IncidentStore {
     if (!isTerminal(incident.state)) this.#assertKeyFree(incident.correlationKey, incident.id);
     const copy = structuredClone(incident);
     while (this.#incidents.size >= this.#maxIncidents) this.#evictOne();
-    this.#incidents.set(copy.id, { incident: copy, seq: ++this.#seq });
+    this.#incidents.set(copy.id, { incident: copy, order: ++this.#seq });
   }
 
   async update(id: string, mutate: (current: Incident) => Incident): Promise<Incident> {
@@ -83,16 +77,7 @@ export class MemoryIncidentStore implements IncidentStore {
 
   async list(query: IncidentQuery): Promise<IncidentPage> {
     this.#assertOpen();
-    const { limit, offset } = pageBounds(query);
-    const matches = [...this.#incidents.values()]
-      .filter(({ incident }) => matchesIncidentQuery(incident, query))
-      .sort(newestFirst);
-    return {
-      items: matches.slice(offset, offset + limit).map((e) => toIncidentSummary(e.incident)),
-      total: matches.length,
-      limit,
-      offset,
-    };
+    return pageOf(this.#incidents.values(), query);
   }
 
   async counts(): Promise<{ state: IncidentState; category: Category | "none"; count: number }[]> {
@@ -106,7 +91,7 @@ export class MemoryIncidentStore implements IncidentStore {
   }
 
   #newest(predicate: (incident: Incident) => boolean): Incident | undefined {
-    let best: { incident: Incident; seq: number } | undefined;
+    let best: OrderedIncident | undefined;
     for (const entry of this.#incidents.values()) {
       if (predicate(entry.incident) && (!best || newestFirst(entry, best) < 0)) best = entry;
     }
@@ -114,8 +99,8 @@ export class MemoryIncidentStore implements IncidentStore {
   }
 
   #evictOne(): void {
-    let oldestTerminal: { incident: Incident; seq: number } | undefined;
-    let oldest: { incident: Incident; seq: number } | undefined;
+    let oldestTerminal: OrderedIncident | undefined;
+    let oldest: OrderedIncident | undefined;
     for (const entry of this.#incidents.values()) {
       if (!oldest || newestFirst(entry, oldest) > 0) oldest = entry;
       if (isTerminal(entry.incident.state) && (!oldestTerminal || newestFirst(entry, oldestTerminal) > 0)) {
@@ -138,9 +123,4 @@ export class MemoryIncidentStore implements IncidentStore {
   #assertOpen(): void {
     if (this.#closed) throw new BackendError("the incident store is closed", "memory-store", false);
   }
-}
-
-function newestFirst(a: { incident: Incident; seq: number }, b: { incident: Incident; seq: number }): number {
-  if (a.incident.openedAt !== b.incident.openedAt) return a.incident.openedAt < b.incident.openedAt ? 1 : -1;
-  return b.seq - a.seq;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../core/errors.js";
 import { configSchema, type Config } from "./schema.js";
+import { isRecord } from "../core/json.js";
 
 type Tree = Record<string, unknown>;
 
@@ -65,8 +66,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
 
 /** Defaults that depend on other keys: on NATS, replicas must share state, so the store follows the bus. */
 function withDerivedDefaults(tree: Tree): Tree {
-  const bus = isTree(tree.bus) ? tree.bus : {};
-  const store = isTree(tree.store) ? tree.store : {};
+  const bus = isRecord(tree.bus) ? tree.bus : {};
+  const store = isRecord(tree.store) ? tree.store : {};
   if (bus.kind === "nats" && store.kind === undefined) return merge(tree, { store: { kind: "nats-kv" } });
   return tree;
 }
@@ -132,12 +133,8 @@ function merge(base: Tree, over: Tree): Tree {
   const out: Tree = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];
-    if (isTree(value) && isTree(current)) out[key] = merge(current, value);
+    if (isRecord(value) && isRecord(current)) out[key] = merge(current, value);
     else if (value !== undefined) out[key] = value;
   }
   return out;
-}
-
-function isTree(value: unknown): value is Tree {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -29,6 +29,7 @@ import { parseQuantity } from "../core/quantity.js";
 import type { ContextBundle, KubeObject, LogRecord, MetricRecord } from "./context-source.js";
 import { excerptLog } from "./log-excerpt.js";
 import { workloadFromPodName } from "../core/pod-name.js";
+import { isRecord } from "../core/json.js";
 
 /**
  * Evidence extraction: turns the raw Kubernetes JSON a context source gathered into the
@@ -56,14 +57,11 @@ import { workloadFromPodName } from "../core/pod-name.js";
 
 type Json = Record<string, unknown>;
 
-function isRec(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 function rec(v: unknown): Json | undefined {
-  return isRec(v) ? v : undefined;
+  return isRecord(v) ? v : undefined;
 }
 function recs(v: unknown): Json[] {
-  return Array.isArray(v) ? v.filter(isRec) : [];
+  return Array.isArray(v) ? v.filter(isRecord) : [];
 }
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
@@ -160,9 +158,9 @@ class ObjectIndex {
   constructor(objects: readonly KubeObject[]) {
     for (const o of objects) {
       if (
-        !isRec(o) ||
+        !isRecord(o) ||
         typeof o.kind !== "string" ||
-        !isRec(o.metadata) ||
+        !isRecord(o.metadata) ||
         typeof o.metadata.name !== "string"
       )
         continue;
@@ -201,7 +199,7 @@ class ObjectIndex {
 type OwnerReference = NonNullable<KubeObject["metadata"]["ownerReferences"]>[number];
 
 function controllerRef(o: KubeObject): OwnerReference | undefined {
-  const refs = Array.isArray(o.metadata.ownerReferences) ? o.metadata.ownerReferences.filter(isRec) : [];
+  const refs = Array.isArray(o.metadata.ownerReferences) ? o.metadata.ownerReferences.filter(isRecord) : [];
   return refs.find((r) => r.controller === true) ?? refs[0];
 }
 

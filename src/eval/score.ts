@@ -5,6 +5,7 @@
  * named by image or by revision compare equal.
  */
 import { parseBytes, parseCpu } from "../core/quantity.js";
+import { isRecord } from "../core/json.js";
 
 export interface ScoredTarget {
   kind: string;
@@ -56,10 +57,6 @@ const PROBE_FIELDS = [
   "successThreshold",
   "terminationGracePeriodSeconds",
 ] as const;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function isBounds(v: unknown): v is { min?: unknown; max?: unknown } {
   return isRecord(v) && ("min" in v || "max" in v);

@@ -1,6 +1,7 @@
 import type { AlertSubject, EvidenceGap } from "../../core/evidence.js";
 import type { ContextBundle, ContextSource, KubeObject, LogRecord, MetricRecord } from "../context-source.js";
 import type { ScenarioInput } from "./scenario.js";
+import { isRecord } from "../../core/json.js";
 
 /**
  * A context source over a recorded snapshot: a `kubectl get -o json` List, container
@@ -36,19 +37,15 @@ const CLUSTER_SCOPED = new Set([
   "CSIDriver",
 ]);
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function isKubeObject(v: unknown): v is KubeObject {
   return (
-    isObject(v) && typeof v.kind === "string" && isObject(v.metadata) && typeof v.metadata.name === "string"
+    isRecord(v) && typeof v.kind === "string" && isRecord(v.metadata) && typeof v.metadata.name === "string"
   );
 }
 
 function involvedOf(o: KubeObject): { kind?: string; namespace?: string; name?: string } | undefined {
   const inv = o.involvedObject ?? o.regarding;
-  if (!isObject(inv)) return undefined;
+  if (!isRecord(inv)) return undefined;
   return {
     kind: typeof inv.kind === "string" ? inv.kind : undefined,
     namespace: typeof inv.namespace === "string" ? inv.namespace : undefined,
@@ -59,15 +56,15 @@ function involvedOf(o: KubeObject): { kind?: string; namespace?: string; name?: 
 /** Every string value under a pod spec's containers: env values, args and commands. */
 function referenceText(o: KubeObject): string {
   const spec = o.kind === "Pod" ? o.spec : undefined;
-  const template = isObject(o.spec) && isObject(o.spec.template) ? o.spec.template.spec : undefined;
+  const template = isRecord(o.spec) && isRecord(o.spec.template) ? o.spec.template.spec : undefined;
   const podSpec = spec ?? template;
-  if (!isObject(podSpec)) return "";
+  if (!isRecord(podSpec)) return "";
   const parts: string[] = [];
   const containers = [podSpec.containers, podSpec.initContainers].flatMap((c) => (Array.isArray(c) ? c : []));
   for (const c of containers) {
-    if (!isObject(c)) continue;
+    if (!isRecord(c)) continue;
     for (const env of Array.isArray(c.env) ? c.env : [])
-      if (isObject(env) && typeof env.value === "string") parts.push(env.value);
+      if (isRecord(env) && typeof env.value === "string") parts.push(env.value);
     for (const list of [c.args, c.command]) {
       for (const a of Array.isArray(list) ? list : []) if (typeof a === "string") parts.push(a);
     }
@@ -76,11 +73,11 @@ function referenceText(o: KubeObject): string {
 }
 
 function labelsOf(o: KubeObject): Record<string, string> {
-  return isObject(o.metadata.labels) ? o.metadata.labels : {};
+  return isRecord(o.metadata.labels) ? o.metadata.labels : {};
 }
 
 function selectorOf(svc: KubeObject): Record<string, string> {
-  return isObject(svc.spec) && isObject(svc.spec.selector)
+  return isRecord(svc.spec) && isRecord(svc.spec.selector)
     ? (svc.spec.selector as Record<string, string>)
     : {};
 }
@@ -109,7 +106,7 @@ export function selectObjects(objects: readonly KubeObject[], subject: AlertSubj
   for (const o of objects) {
     if (o.kind === "Event") continue;
     if (CLUSTER_SCOPED.has(o.kind) || o.metadata.namespace === ns) chosen.add(o);
-    else if (subject.node && o.kind === "Pod" && isObject(o.spec) && o.spec.nodeName === subject.node)
+    else if (subject.node && o.kind === "Pod" && isRecord(o.spec) && o.spec.nodeName === subject.node)
       chosen.add(o);
   }
 

@@ -2,10 +2,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError } from "../../core/errors.js";
 import type { KubeObject, LogRecord, MetricRecord } from "../context-source.js";
 import { SnapshotContextSource } from "./snapshot-context-source.js";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isRecord } from "../../core/json.js";
 
 /**
  * Reads a snapshot file for `context.kind: snapshot`: either a scenario-shaped file

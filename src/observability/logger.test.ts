@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../core/errors.js";
-import { createLogger, incidentLogger } from "./logger.js";
+import { createLogger } from "./logger.js";
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -37,16 +37,5 @@ describe("createLogger", () => {
 
   it("rejects an unknown level", () => {
     expect(() => createLogger({ level: "loud" })).toThrow(ConfigError);
-  });
-});
-
-describe("incidentLogger", () => {
-  it("binds incidentId to every line", () => {
-    const { lines, destination } = capture();
-    const log = incidentLogger(createLogger({ level: "info", destination }), "inc-42");
-    log.info("collecting");
-    log.child({ stage: "diagnose" }).warn("slow model");
-    expect(lines.map((l) => l.incidentId)).toEqual(["inc-42", "inc-42"]);
-    expect(lines[1]).toMatchObject({ stage: "diagnose" });
   });
 });

@@ -39,8 +39,3 @@ export function createLogger(opts: LoggerOptions): Logger {
   };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }
-
-/** A child logger whose every line carries `incidentId`. */
-export function incidentLogger(logger: Logger, incidentId: string): Logger {
-  return logger.child({ incidentId });
-}

@@ -63,8 +63,3 @@ export async function waitForIncident(
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
-
-/** Waits until the bus has nothing in flight: no new deliveries for a few ticks. */
-export async function settle(ms = 100): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -886,3 +886,27 @@ describe.skipIf(!existsSync(scenarioDir))("extractEvidence over the benchmark sc
     }
   });
 });
+
+describe("evidence without any cluster object", () => {
+  it("names the owner from the pod's name, records that it was inferred, and reads no workload", () => {
+    const subject: AlertSubject = {
+      alertname: "KubePodCrashLooping",
+      namespace: "demo",
+      pod: "checkout-7c9f6d8b5-k2x4p",
+      pods: ["checkout-7c9f6d8b5-k2x4p"],
+      labels: {},
+      annotations: {},
+    };
+    const e = extractEvidence(subject, { objects: [], logs: [], metrics: [], gaps: [] });
+    expect(e.ownerChain).toEqual([{ kind: "Deployment", namespace: "demo", name: "checkout" }]);
+    expect(e.workload).toBeUndefined();
+    expect(e.gaps.map((g) => g.reason)).toContain(
+      "Deployment checkout inferred from the pod name checkout-7c9f6d8b5-k2x4p",
+    );
+    const unnamed = extractEvidence(
+      { ...subject, pod: "standalone", pods: ["standalone"] },
+      { objects: [], logs: [], metrics: [], gaps: [] },
+    );
+    expect(unnamed.ownerChain).toEqual([]);
+  });
+});

@@ -1346,6 +1346,16 @@ function resolveTarget(
     const sts = statefulSetOfClaim(index, ns, claim);
     if (sts) return { target: targetFromChain(chainFromWorkload(index, sts)), gaps };
   }
+
+  // Last resort, with no object to read (no cluster, or everything gone): Kubernetes'
+  // pod naming still names the owner, so a change never targets a bare pod.
+  for (const pod of subject.pods) {
+    const guess = workloadFromPodName(pod);
+    if (!guess) continue;
+    gaps.push({ source: "cluster", reason: `${guess.kind} ${guess.name} inferred from the pod name ${pod}` });
+    const ref: ObjectRef = { kind: guess.kind, ...(ns ? { namespace: ns } : {}), name: guess.name };
+    return { target: { chain: { refs: [ref], objects: [] } }, gaps };
+  }
   return { target: { chain: { refs: [], objects: [] } }, gaps };
 }
 

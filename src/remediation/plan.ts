@@ -16,7 +16,7 @@ import {
 } from "../analysis/facts.js";
 import { planAdjustProbe, type ProbeName } from "./planners/adjust-probe.js";
 import { workloadTarget } from "./planners/common.js";
-import { workloadFromPodName, workloadNameFromPod } from "../core/pod-name.js";
+import { workloadNameFromPod } from "../core/pod-name.js";
 import { planExpandPvc } from "./planners/expand-pvc.js";
 import { planIncreaseCpuLimit } from "./planners/increase-cpu-limit.js";
 import { planIncreaseHpaMax } from "./planners/increase-hpa-max.js";
@@ -59,12 +59,10 @@ function fallbackTarget(e: Evidence, container?: string): TargetRef {
     return { kind: "HorizontalPodAutoscaler", ...ns, name: s.horizontalpodautoscaler };
   if (s.persistentvolumeclaim) return { kind: "PersistentVolumeClaim", ...ns, name: s.persistentvolumeclaim };
   if (s.node) return { kind: "Node", name: s.node };
-  // No owner in the evidence (no cluster context, or the pod is gone): Kubernetes' pod
-  // naming tells the workload; a pod name itself is never a target.
-  const byName = s.pod ? workloadFromPodName(s.pod) : undefined;
-  const kind = byName?.kind ?? "Deployment";
-  const name = byName?.name ?? workloadNameFromPod(s.pod ?? "unknown");
-  return { kind, ...ns, name, ...(container ? { container } : {}) };
+  // The evidence names no owner, not even from the pod's name (evidence.ts infers those
+  // it can): strip the generated suffix rather than target a bare pod.
+  const name = workloadNameFromPod(s.pod ?? "unknown");
+  return { kind: "Deployment", ...ns, name, ...(container ? { container } : {}) };
 }
 
 function target(e: Evidence, container?: string): TargetRef {

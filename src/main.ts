@@ -32,6 +32,8 @@ import { ConfigError, NotFoundError } from "./core/errors.js";
 import { IncidentMemory } from "./memory/incident-memory.js";
 import { HashingEmbedder } from "./memory/embedders/hashing-embedder.js";
 import { EmbeddedVectorStore } from "./memory/stores/embedded-vector-store.js";
+import { ChromaVectorStore } from "./memory/stores/chroma-vector-store.js";
+import type { VectorStore } from "./memory/vector-store.js";
 import { MemoryBus } from "./transport/memory/memory-bus.js";
 
 export const ROLES = ["collector", "rca", "remediator"] as const;
@@ -166,15 +168,29 @@ function openLocalStore(config: Config): { store: IncidentStore; db?: SqliteData
   return { store: new MemoryIncidentStore() };
 }
 
+function memoryKind(config: Config): "embedded" | "chroma" | "none" {
+  if (config.memory.kind) return config.memory.kind;
+  if (config.memory.chromaUrl) return "chroma";
+  // Replicas on NATS share no SQLite file: only a shared vector store makes sense there.
+  return config.store.kind === "nats-kv" ? "none" : "embedded";
+}
+
 /** The incident memory, when configured: vectors in the SQLite file, or in an in-memory database. */
 function openMemory(config: Config, db: SqliteDatabase | undefined): IncidentMemory | undefined {
-  const kind = config.memory.kind ?? (config.store.kind === "nats-kv" ? "none" : "embedded");
+  const kind = memoryKind(config);
   if (kind === "none") return undefined;
-  const own = db === undefined;
-  const handle = db ?? openDatabase(":memory:");
+  let store: VectorStore;
+  if (kind === "chroma") {
+    if (!config.memory.chromaUrl)
+      throw new ConfigError("memory.kind chroma needs memory.chromaUrl (CHROMA_URL)");
+    store = new ChromaVectorStore({ url: config.memory.chromaUrl });
+  } else {
+    const own = db === undefined;
+    store = new EmbeddedVectorStore(db ?? openDatabase(":memory:"), { closeDatabase: own });
+  }
   return new IncidentMemory({
     embedder: new HashingEmbedder({ dimension: config.memory.dimension }),
-    store: new EmbeddedVectorStore(handle, { closeDatabase: own }),
+    store,
     k: config.memory.k,
   });
 }

@@ -47,6 +47,13 @@ describe("loadConfig", () => {
     expect(loadConfig({ env: {} }).store.kind).toBe("sqlite");
   });
 
+  it("puts the incident memory on Chroma when CHROMA_URL is set, and off on NATS KV without it", () => {
+    expect(loadConfig({ env: {} }).memory.kind).toBeUndefined();
+    const chroma = loadConfig({ env: { CHROMA_URL: "http://chroma:8000" } });
+    expect(chroma.memory).toMatchObject({ chromaUrl: "http://chroma:8000" });
+    expect(() => loadConfig({ env: { CHROMA_URL: "not a url" } })).toThrow(/memory\.chromaUrl/);
+  });
+
   it("rejects half-set NATS credentials and bad subject names", () => {
     expect(() => loadConfig({ env: { NATS_USER: "aiops" } })).toThrow(/bus\.nats\.user/);
     expect(() => loadConfig({ env: { NATS_TLS_CERT_FILE: "/c.pem" } })).toThrow(/certFile/);

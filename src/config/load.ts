@@ -41,6 +41,7 @@ export const ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[
   { env: "AIOPS_CONTEXT", path: "context.kind" },
   { env: "AIOPS_SNAPSHOT", path: "context.snapshot" },
   { env: "AIOPS_MEMORY", path: "memory.kind" },
+  { env: "CHROMA_URL", path: "memory.chromaUrl" },
   { env: "AIOPS_MEMORY_K", path: "memory.k" },
   { env: "AIOPS_LOG_LEVEL", path: "log.level" },
 ];

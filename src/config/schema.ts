@@ -125,10 +125,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /**
        * `embedded`: vectors in the SQLite file (or in memory with the memory store).
-       * `none`: no incident memory. With the nats-kv store the default is none until a
-       * shared vector store (Chroma) is configured.
+       * `chroma`: a ChromaDB server, the choice for replicas. `none`: no incident memory.
+       * Default: chroma when chromaUrl is set, none with the nats-kv store, else embedded.
        */
-      kind: z.enum(["embedded", "none"]).optional(),
+      kind: z.enum(["embedded", "chroma", "none"]).optional(),
+      /** The ChromaDB server for `chroma` (what every replica shares). */
+      chromaUrl: z.string().url().optional(),
       embedder: z.enum(["hashing"]).default("hashing"),
       dimension: z.coerce.number().int().min(8).max(4096).default(384),
       /** How many similar past incidents the RCA recalls. */

@@ -783,41 +783,24 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
     const drainRates: number[] = [];
     for (let round = 1; round <= settings.rounds; round++) {
       log(` round ${round}/${settings.rounds}`);
-      const empty = await startCeiling(["empty"]);
-      rounds.A.push(
-        await measure(
-          "A",
-          DESCRIPTIONS.A,
-          { port: empty.port, pid: empty.child.pid, natsPid },
-          settings,
-          log,
-        ),
-      );
-      await stopChild(empty.child);
-
-      const naive = await startCeiling(["publish", nats.url, "bench.baseline"]);
-      rounds.B.push(
-        await measure(
-          "B",
-          DESCRIPTIONS.B,
-          { port: naive.port, pid: naive.child.pid, natsPid },
-          settings,
-          log,
-        ),
-      );
-      await stopChild(naive.child);
-
-      const intake = await startCeiling(["intake"], natsEnv(nats.url, `intake${round}`, "warn"));
-      rounds.C0.push(
-        await measure(
-          "C0",
-          DESCRIPTIONS.C0,
-          { port: intake.port, pid: intake.child.pid, natsPid },
-          settings,
-          log,
-        ),
-      );
-      await stopChild(intake.child);
+      // One target: start its server, load it, stop it.
+      const ceiling = async (target: "A" | "B" | "C0", args: string[], env?: NodeJS.ProcessEnv) => {
+        const server = await startCeiling(args, env);
+        const port = server.port;
+        rounds[target].push(
+          await measure(
+            target,
+            DESCRIPTIONS[target],
+            { port, pid: server.child.pid, natsPid },
+            settings,
+            log,
+          ),
+        );
+        await stopChild(server.child);
+      };
+      await ceiling("A", ["empty"]);
+      await ceiling("B", ["publish", nats.url, "bench.baseline"]);
+      await ceiling("C0", ["intake"], natsEnv(nats.url, `intake${round}`, "warn"));
 
       const collector = startAiops(
         "collector",

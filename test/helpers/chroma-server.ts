@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../src/harness/nats-server.js";
 
 /**
  * The Chroma CLI of `chromadb@3.0.3`, installed as the alias devDependency `chroma-server`.
@@ -24,17 +24,6 @@ export interface ChromaServer {
   stop(): Promise<void>;
   /** Stops it and deletes its data directory. */
   dispose(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 async function heartbeat(url: string): Promise<boolean> {

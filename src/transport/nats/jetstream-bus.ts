@@ -42,6 +42,7 @@ import { backoffDelay, outcomeFor } from "../outcome.js";
 import type { HandlerResult, RetryPolicy } from "../outcome.js";
 import { STAGES } from "../subjects.js";
 import type { Stage, SubjectNames } from "../subjects.js";
+import { Coalescer } from "./coalesce.js";
 import { connectNats } from "./connection.js";
 import type { NatsConnectionHandle, NatsConnectionOptions } from "./connection.js";
 import { ensureConsumer, ensureStreams, streamConfigs } from "./streams.js";
@@ -138,6 +139,7 @@ export class JetStreamBus implements Bus {
   #setupAgain = false;
   readonly #readyChanged = new Signal();
   readonly #workers = new Set<Worker>();
+  readonly #publishes = new Coalescer();
   readonly #stop = new AbortController();
   #closing: Promise<void> | undefined;
   #firstSetup: Promise<void>;
@@ -213,11 +215,13 @@ export class JetStreamBus implements Bus {
     }
     try {
       // Keyed per stage as the in-process bus does: the same key on two stages is two messages.
-      await js.publish(subject, json, {
-        msgID: `${stage}:${envelope.idempotencyKey}`,
-        timeout: this.#publishTimeoutMs,
-        expect: { streamName: this.#streamNames.stream },
-      });
+      await this.#publishes.run(() =>
+        js.publish(subject, json, {
+          msgID: `${stage}:${envelope.idempotencyKey}`,
+          timeout: this.#publishTimeoutMs,
+          expect: { streamName: this.#streamNames.stream },
+        }),
+      );
     } catch (error) {
       throw new BackendError(`NATS did not store the message: ${describe(error)}`, "nats", true, {
         cause: error,

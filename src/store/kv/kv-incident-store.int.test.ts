@@ -45,7 +45,9 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-describeIncidentStoreContract("nats-kv", () => KvIncidentStore.open(nc, { bucket: freshBucket() }));
+describeIncidentStoreContract("nats-kv", () =>
+  KvIncidentStore.open(nc, { bucket: freshBucket(), countsMaxAgeMs: 0 }),
+);
 
 describe("KvIncidentStore", () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -60,7 +62,11 @@ describe("KvIncidentStore", () => {
     return other;
   }
 
-  async function open(conn: NatsConnection, bucket: string, options: { maxIncidents?: number } = {}) {
+  async function open(
+    conn: NatsConnection,
+    bucket: string,
+    options: { maxIncidents?: number; countsMaxAgeMs?: number } = {},
+  ) {
     const store = await KvIncidentStore.open(conn, { bucket, ...options });
     cleanup.push(() => store.close());
     return store;
@@ -98,6 +104,35 @@ describe("KvIncidentStore", () => {
     );
     expect((await a.get(incident.id))?.notifications).toBe(20);
     expect((await b.get(incident.id))?.notifications).toBe(20);
+  });
+
+  it("updates from its own last write only while nobody else wrote since", async () => {
+    const bucket = freshBucket();
+    const a = await open(nc, bucket);
+    const b = await open(await secondConnection(), bucket);
+    const incident = makeIncident({ notifications: 1 });
+    await a.create(incident);
+    // a remembers its create; b's write makes that copy stale.
+    await b.update(incident.id, (cur) => ({ ...cur, notifications: cur.notifications + 10 }));
+    const updated = await a.update(incident.id, (cur) => ({ ...cur, notifications: cur.notifications + 1 }));
+    expect(updated.notifications).toBe(12);
+    expect((await b.get(incident.id))?.notifications).toBe(12);
+    // And a's own consecutive updates build on each other.
+    await a.update(incident.id, (cur) => ({ ...cur, notifications: cur.notifications + 1 }));
+    expect((await b.get(incident.id))?.notifications).toBe(13);
+  });
+
+  it("shares one scan between the counts asked within countsMaxAgeMs", async () => {
+    const bucket = freshBucket();
+    const cached = await open(nc, bucket, { countsMaxAgeMs: 60_000 });
+    const fresh = await open(nc, bucket, { countsMaxAgeMs: 0 });
+    await cached.create(makeIncident());
+    const total = async (store: KvIncidentStore) =>
+      (await store.counts()).reduce((sum, c) => sum + c.count, 0);
+    expect(await total(cached)).toBe(1);
+    await cached.create(makeIncident());
+    expect(await total(cached)).toBe(1);
+    expect(await total(fresh)).toBe(2);
   });
 
   it("keeps incidents and indexes across a nats-server restart", async () => {

@@ -57,6 +57,11 @@ export interface KvIncidentStoreOptions {
    * second create gets ConflictError and retries. Default 30 000.
    */
   orphanClaimMs?: number;
+  /**
+   * How long `counts()` (the incident gauge of /metrics) reuses its last scan, so that
+   * frequent scrapes do not each read the whole bucket. Default 5000; 0 scans every time.
+   */
+  countsMaxAgeMs?: number;
 }
 
 /** The value under `inc.<id>`: the incident and the revision of its first write (its insertion order). */
@@ -78,6 +83,36 @@ interface Loaded {
 const MAX_ATTEMPTS = 30;
 /** Concurrent reads during a scan. */
 const SCAN_CONCURRENCY = 32;
+/** Incidents whose last write this instance remembers. */
+const RECENT_WRITES = 256;
+
+/** A small LRU of this instance's own last writes, as written; a stale entry only costs a retried update. */
+class RecentWrites {
+  readonly #max: number;
+  readonly #entries = new Map<string, { value: string; revision: number; createdRevision: number }>();
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  put(id: string, value: string, revision: number, createdRevision: number): void {
+    this.#entries.delete(id);
+    this.#entries.set(id, { value, revision, createdRevision });
+    if (this.#entries.size > this.#max) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+
+  /** The entry decoded and removed: the caller owns the copy, and its next write puts one back. */
+  take(id: string): Loaded | undefined {
+    const entry = this.#entries.get(id);
+    if (!entry) return undefined;
+    this.#entries.delete(id);
+    const stored = JSON.parse(entry.value) as StoredIncident;
+    return { incident: stored.incident, revision: entry.revision, createdRevision: entry.createdRevision };
+  }
+}
 
 /**
  * Incidents in a JetStream KV bucket, shared by every replica with no server but NATS.
@@ -113,6 +148,12 @@ export class KvIncidentStore implements IncidentStore {
   readonly #orphanClaimMs: number;
   /** Tail of the local update queue per incident id; entries live while an update runs. */
   readonly #updateTails = new Map<string, Promise<unknown>>();
+  /** This instance's last writes of the most recently written incidents (see `#update`). */
+  readonly #recent = new RecentWrites(RECENT_WRITES);
+  readonly #countsMaxAgeMs: number;
+  #counts:
+    | { at: number; value: Promise<{ state: IncidentState; category: Category | "none"; count: number }[]> }
+    | undefined;
   #closed = false;
 
   /**
@@ -148,17 +189,26 @@ export class KvIncidentStore implements IncidentStore {
         description: "aiops incidents (inc.<id>, fp.<fingerprint>, open.<sha256 of correlation key>)",
       });
     });
-    return new KvIncidentStore(kv, { maxIncidents: max, operationTimeoutMs, orphanClaimMs });
+    const countsMaxAgeMs = options.countsMaxAgeMs ?? 5_000;
+    if (!Number.isFinite(countsMaxAgeMs) || countsMaxAgeMs < 0)
+      throw new InputError("countsMaxAgeMs must be >= 0", "countsMaxAgeMs");
+    return new KvIncidentStore(kv, { maxIncidents: max, operationTimeoutMs, orphanClaimMs, countsMaxAgeMs });
   }
 
   private constructor(
     kv: KV,
-    options: { maxIncidents?: number; operationTimeoutMs: number; orphanClaimMs: number },
+    options: {
+      maxIncidents?: number;
+      operationTimeoutMs: number;
+      orphanClaimMs: number;
+      countsMaxAgeMs: number;
+    },
   ) {
     this.#kv = kv;
     this.#maxIncidents = options.maxIncidents;
     this.#operationTimeoutMs = options.operationTimeoutMs;
     this.#orphanClaimMs = options.orphanClaimMs;
+    this.#countsMaxAgeMs = options.countsMaxAgeMs;
   }
 
   async get(id: string): Promise<Incident | undefined> {
@@ -185,7 +235,9 @@ export class KvIncidentStore implements IncidentStore {
 
   async create(incident: Incident): Promise<void> {
     await this.#call("create", async () => {
-      const copy = clone(incident);
+      const value = encode({ incident });
+      // What a later read returns (undefined fields dropped), shared with no caller.
+      const copy = (JSON.parse(value) as StoredIncident).incident;
       const id = copy.id;
       const claims = !isTerminal(copy.state);
       const claimed = claims && (await this.#claim(copy.correlationKey, id));
@@ -194,7 +246,7 @@ export class KvIncidentStore implements IncidentStore {
       for (const fingerprint of fingerprints(copy)) await this.#pointFingerprint(fingerprint, newest);
       let revision: number;
       try {
-        revision = await this.#kv.create(incidentKey(id), encode({ incident: copy }));
+        revision = await this.#kv.create(incidentKey(id), value);
       } catch (error) {
         // A failure without an answer (timeout) may still have written the incident, so the
         // claim stays (an unused one is taken over once orphaned). A definite duplicate id
@@ -213,6 +265,7 @@ export class KvIncidentStore implements IncidentStore {
           throw keyConflict(copy.correlationKey, holder?.id);
         }
       }
+      this.#recent.put(id, value, revision, revision);
       if (this.#maxIncidents !== undefined) {
         // Best effort: the incident is stored; a failed prune is retried by the next create.
         await this.#prune(this.#maxIncidents).catch(() => undefined);
@@ -235,11 +288,22 @@ export class KvIncidentStore implements IncidentStore {
     });
   }
 
-  /** A scan, like `list`. */
+  /**
+   * A scan, like `list`, shared by the calls of `countsMaxAgeMs`: a metrics scrape every
+   * few seconds must not read the whole bucket each time.
+   */
   async counts(): Promise<{ state: IncidentState; category: Category | "none"; count: number }[]> {
-    return this.#call("counts", async () => {
-      return countIncidents((await this.#scan()).map((entry) => entry.incident));
+    const cached = this.#counts;
+    if (cached && Date.now() - cached.at < this.#countsMaxAgeMs) return cached.value;
+    const value = this.#call("counts", async () =>
+      countIncidents((await this.#scan()).map((entry) => entry.incident)),
+    );
+    this.#counts = { at: Date.now(), value };
+    // A failed scan is not remembered: the next call tries again.
+    value.catch(() => {
+      if (this.#counts?.value === value) this.#counts = undefined;
     });
+    return value;
   }
 
   /** Stops accepting calls. The connection belongs to the caller and stays open. */
@@ -249,26 +313,35 @@ export class KvIncidentStore implements IncidentStore {
 
   async #update(id: string, mutate: (current: Incident) => Incident): Promise<Incident> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const loaded = await this.#load(id);
+      // The first attempt may start from this instance's own last write (the collector
+      // updates an incident right after creating it): the revision check of the write
+      // catches a stale copy, and the retry reads afresh.
+      const recent = attempt === 0 ? this.#recent.take(id) : undefined;
+      const loaded = recent ?? (await this.#load(id));
       if (!loaded) throw new NotFoundError(`incident ${id} not found`);
+      // `current` is this attempt's own copy (decoded for it), so mutate may change it in
+      // place: a throwing mutate leaves nothing stored half-changed, and a retry decodes
+      // afresh. What the key and pointer bookkeeping needs of it is read first.
       const current = loaded.incident;
-      // mutate gets its own copy: a throwing mutate leaves nothing half-changed, and a retry starts clean.
-      const next = clone(mutate(clone(current)));
+      const holdsKeyBefore = !isTerminal(current.state);
+      const keyBefore = current.correlationKey;
+      const before = new Set(fingerprints(current));
+      const value = encode({ createdRevision: loaded.createdRevision, incident: mutate(current) });
+      // What a later read returns (undefined fields dropped), shared with no caller.
+      const next = (JSON.parse(value) as StoredIncident).incident;
       if (next.id !== id) throw new InputError("an update must not change the incident id", "id");
 
-      const holdsKeyBefore = !isTerminal(current.state);
       const holdsKeyAfter = !isTerminal(next.state);
-      const keyChanged = current.correlationKey !== next.correlationKey;
+      const keyChanged = keyBefore !== next.correlationKey;
       if (holdsKeyAfter && (!holdsKeyBefore || keyChanged)) await this.#claim(next.correlationKey, id);
       const self = { incident: next, createdRevision: loaded.createdRevision };
-      const before = new Set(fingerprints(current));
       for (const fingerprint of fingerprints(next)) {
         if (!before.has(fingerprint)) await this.#pointFingerprint(fingerprint, self);
       }
 
-      const value = encode({ createdRevision: loaded.createdRevision, incident: next });
+      let revision: number;
       try {
-        await this.#kv.update(incidentKey(id), value, loaded.revision);
+        revision = await this.#kv.update(incidentKey(id), value, loaded.revision);
       } catch (error) {
         if (!isWrongLastSequence(error)) throw error;
         await pause(attempt);
@@ -279,7 +352,8 @@ export class KvIncidentStore implements IncidentStore {
       for (const fingerprint of before) {
         if (!after.has(fingerprint)) await this.#dropPointer(fingerprintKey(fingerprint), id);
       }
-      if (holdsKeyBefore && (!holdsKeyAfter || keyChanged)) await this.#release(current.correlationKey, id);
+      if (holdsKeyBefore && (!holdsKeyAfter || keyChanged)) await this.#release(keyBefore, id);
+      this.#recent.put(id, value, revision, loaded.createdRevision);
       return next;
     }
     throw new BackendError(`incident ${id}: too many concurrent updates, try again`, BACKEND, true);
@@ -333,6 +407,13 @@ export class KvIncidentStore implements IncidentStore {
   async #pointFingerprint(fingerprint: string, self: { incident: Incident; createdRevision: number }) {
     const key = fingerprintKey(fingerprint);
     const id = self.incident.id;
+    // A new alert's fingerprint is usually unclaimed: try the create first, read only when taken.
+    try {
+      await this.#kv.create(key, id);
+      return;
+    } catch (error) {
+      if (!isWrongLastSequence(error)) throw error;
+    }
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const entry = live(await this.#kv.get(key));
       try {
@@ -513,11 +594,6 @@ function decode(entry: KvEntry | undefined): Loaded | undefined {
     revision: entry.revision,
     createdRevision: stored.createdRevision ?? entry.revision,
   };
-}
-
-function clone(incident: Incident): Incident {
-  // The JSON round trip gives what a later read returns (undefined fields dropped).
-  return JSON.parse(JSON.stringify(incident)) as Incident;
 }
 
 function fingerprints(incident: Incident): string[] {

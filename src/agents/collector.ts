@@ -35,6 +35,8 @@ export interface CollectorDeps {
   workingIntervalMs?: number;
   /** Bound on how long evidence gathering may take before it becomes a gap. */
   gatherTimeoutMs?: number;
+  /** Told of each resolved incident, to judge the outcome of a remediation in effect. */
+  outcomes?: { onResolved(incident: Incident): Promise<void> };
 }
 
 /** Incident ids sort by time and are safe in URLs, file and branch names. */
@@ -83,6 +85,8 @@ export function createCollector(deps: CollectorDeps) {
     const incident = await deps.store.findByFingerprint(alert.fingerprint);
     if (!incident || incident.state === IncidentState.Resolved) {
       log.info({ fingerprint: alert.fingerprint }, "resolved notification with no open incident");
+      // A redelivery after a failed outcome step: the incident is resolved, its outcome maybe not yet.
+      if (incident) await deps.outcomes?.onResolved(incident);
       return;
     }
     const updated = await deps.store.update(incident.id, (i) =>
@@ -90,6 +94,7 @@ export function createCollector(deps: CollectorDeps) {
     );
     if (updated.state === IncidentState.Resolved) {
       log.info({ incidentId: updated.id, timeToResolveMs: updated.timeToResolveMs }, "incident resolved");
+      await deps.outcomes?.onResolved(updated);
     }
   }
 

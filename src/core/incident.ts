@@ -51,6 +51,10 @@ export interface Incident {
   plan?: RemediationPlan;
   /** Feedback from people, oldest first; the last one counts. */
   feedback?: Feedback[];
+  /** When the remediation was put into effect (applied to the cluster, or merged). */
+  applied?: RemediationApplied;
+  /** What the alert did after the remediation was put into effect. */
+  outcome?: RemediationOutcome;
   error?: string;
 }
 
@@ -63,6 +67,28 @@ export interface Feedback {
   note?: string;
   by?: string;
   at: string;
+}
+
+/** A remediation put into effect: applied to the cluster, or merged in the GitOps repository. */
+export interface RemediationApplied {
+  via: "applied" | "merged";
+  at: string;
+  by?: string;
+  /** Where: a commit, a pull request, a change ticket. */
+  ref?: string;
+}
+
+/**
+ * The learning signal of a remediation: the incident's alerts resolved within the
+ * window after it was put into effect, or they did not.
+ */
+export interface RemediationOutcome {
+  result: "resolved" | "not_resolved";
+  /** When the outcome was decided. */
+  at: string;
+  /** From the remediation to the resolution, when it resolved. */
+  afterMs?: number;
+  windowMs: number;
 }
 
 /** A short view for lists. */

@@ -4,6 +4,7 @@ import type { NormalisedWebhook } from "../core/alertmanager.js";
 import type { IncidentStore } from "../store/incident-store.js";
 import type { DeadLetter } from "../transport/bus.js";
 import type { FeedbackService } from "../agents/feedback.js";
+import type { OutcomeTracker } from "../agents/outcomes.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import { authRequired, createAuthHook } from "./auth.js";
@@ -11,6 +12,7 @@ import type { AuthOptions } from "./auth.js";
 import { installErrorHandler, sendError } from "./error-handler.js";
 import { healthRoutes } from "./routes/health.js";
 import type { Readiness } from "./routes/health.js";
+import { appliedRoutes } from "./routes/applied.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { feedbackRoutes } from "./routes/feedback.js";
 import { incidentRoutes } from "./routes/incidents.js";
@@ -46,6 +48,8 @@ export interface AppDeps {
   deadLetters?: (limit: number) => Promise<DeadLetter[]>;
   /** Serves POST /api/incidents/:id/feedback when given. */
   feedback?: FeedbackService;
+  /** Serves POST /api/incidents/:id/applied when given. */
+  outcomes?: Pick<OutcomeTracker, "recordApplied">;
 }
 
 /**
@@ -78,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.store) await scope.register(incidentRoutes, { store: deps.store });
     if (deps.deadLetters) await scope.register(deadLetterRoutes, { deadLetters: deps.deadLetters });
     if (deps.feedback) await scope.register(feedbackRoutes, { feedback: deps.feedback });
+    if (deps.outcomes) await scope.register(appliedRoutes, { outcomes: deps.outcomes });
   });
 
   return app;

@@ -4,7 +4,8 @@
  */
 import type { Diagnosis, RemediationPlan } from "../core/diagnosis.js";
 import type { Evidence } from "../core/evidence.js";
-import type { Feedback } from "../core/incident.js";
+import { NotFoundError } from "../core/errors.js";
+import type { Feedback, Incident, RemediationOutcome } from "../core/incident.js";
 import { isCategory } from "../core/vocabulary.js";
 import type { Embedder } from "./embedder.js";
 import { incidentSignature } from "./signature.js";
@@ -99,6 +100,23 @@ export class IncidentMemory {
       ...patch,
       updatedAt: this.#clock().toISOString(),
     });
+  }
+
+  /**
+   * A remediation's outcome becomes the incident's remembered outcome, unless a person
+   * already gave a verdict on it (that outranks what the alerts did). An incident that
+   * was never remembered (diagnosed while the memory was off) is skipped.
+   */
+  async learnOutcome(incident: Incident, outcome: RemediationOutcome): Promise<void> {
+    if ((incident.feedback ?? []).length > 0) return;
+    try {
+      await this.#store.updateRecord(await this.#space(), incident.id, {
+        outcome: outcome.result === "resolved" ? Outcome.Resolved : Outcome.NotResolved,
+        updatedAt: this.#clock().toISOString(),
+      });
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
   }
 
   async close(): Promise<void> {

@@ -80,3 +80,33 @@ describe("adviseFromMemory", () => {
     expect(advised.confidence).toBe(0.3);
   });
 });
+
+describe("adviseFromMemory and remediation outcomes", () => {
+  it("raises the confidence for similar incidents whose fix resolved the alert", () => {
+    const advised = adviseFromMemory(diagnosis("oom_killed", 0.8), [
+      past(0.95, "oom_killed", Outcome.Resolved, "increase_memory_limit"),
+      past(0.7, "oom_killed", Outcome.Resolved, "increase_memory_limit"),
+    ]);
+    expect(advised.confidence).toBeCloseTo(0.86, 5);
+    expect(advised.summary).toBe("analyzers said so.");
+  });
+
+  it("lowers it, and says so, for near-identical incidents whose fix did not resolve it", () => {
+    const failed = past(0.96, "dependency_unavailable", Outcome.NotResolved, "restart");
+    const advised = adviseFromMemory(diagnosis("dependency_unavailable", 0.8), [failed]);
+    expect(advised.confidence).toBeCloseTo(0.77, 5);
+    expect(advised.summary).toContain("did not resolve");
+    expect(advised.summary).toContain(failed.incidentId);
+    expect(advised.category).toBe("dependency_unavailable");
+  });
+
+  it("ignores failed fixes of other categories and of incidents that are only somewhat alike", () => {
+    const advised = adviseFromMemory(diagnosis("oom_killed", 0.8), [
+      past(0.97, "cpu_throttling", Outcome.NotResolved, "increase_cpu_limit"),
+      past(0.6, "oom_killed", Outcome.NotResolved, "increase_memory_limit"),
+    ]);
+    expect(advised.confidence).toBe(0.8);
+    expect(advised.summary).toBe("analyzers said so.");
+    expect(advised.similar).toHaveLength(2);
+  });
+});

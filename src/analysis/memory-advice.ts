@@ -4,6 +4,8 @@
  *
  * - Agreement: similar incidents whose diagnosis stood (confirmed, or resolved after the
  *   fix) with the same category raise the confidence, a little per incident.
+ * - Failed fixes: near-identical incidents with the same category whose remediation did
+ *   not clear the alert in time lower it as much, and the summary says so.
  * - Correction: a person's correction on a near-identical incident overrides a weak or
  *   `unknown` analyzer finding; a strong finding stands (it is evidence about this incident).
  * - Everything else is only shown beside the diagnosis.
@@ -22,6 +24,8 @@ export const MemoryPolicy = {
   /** Confidence added per agreeing incident, and the ceiling. */
   agreementStep: 0.03,
   agreementCeiling: 0.99,
+  /** Failed fixes never lower the confidence below this. */
+  confidenceFloor: 0.05,
 } as const;
 
 const STOOD = new Set<string>([Outcome.Confirmed, Outcome.Resolved]);
@@ -60,13 +64,25 @@ export function adviseFromMemory(diagnosis: Diagnosis, similar: readonly Similar
     };
   }
 
+  if (diagnosis.category === Category.Unknown) return withRefs;
   const agreeing = relevant.filter((s) => s.category === diagnosis.category && STOOD.has(s.outcome));
-  if (agreeing.length > 0 && diagnosis.category !== Category.Unknown) {
-    const raised = Math.min(
-      MemoryPolicy.agreementCeiling,
-      diagnosis.confidence + MemoryPolicy.agreementStep * agreeing.length,
-    );
-    return { ...withRefs, confidence: Math.max(diagnosis.confidence, Math.round(raised * 1000) / 1000) };
-  }
-  return withRefs;
+  // The same diagnosis on a near-identical incident whose fix did not clear the alert:
+  // the diagnosis may still be right, but the reader should know the fix fell short.
+  const failed = relevant.filter(
+    (s) =>
+      s.category === diagnosis.category &&
+      s.outcome === Outcome.NotResolved &&
+      s.similarity >= MemoryPolicy.nearIdentical,
+  );
+  const change = MemoryPolicy.agreementStep * (agreeing.length - failed.length);
+  if (change === 0 && failed.length === 0) return withRefs;
+  // Agreement never pushes past the ceiling (nor pulls a higher finding down to it).
+  const ceiling = Math.max(MemoryPolicy.agreementCeiling, diagnosis.confidence);
+  const adjusted = Math.min(ceiling, Math.max(MemoryPolicy.confidenceFloor, diagnosis.confidence + change));
+  const confidence = Math.round(adjusted * 1000) / 1000;
+  const warning =
+    failed.length > 0
+      ? ` ${failed.length} near-identical incident(s) with this diagnosis did not resolve within the outcome window after their remediation (${failed.map((s) => s.incidentId).join(", ")}); check whether the planned fix addresses the cause.`
+      : "";
+  return { ...withRefs, confidence, summary: `${diagnosis.summary}${warning}` };
 }

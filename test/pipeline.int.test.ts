@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { InputError } from "../src/core/errors.js";
@@ -50,6 +51,34 @@ describe("the pipeline in one process", () => {
 
     const list = await system.app.inject({ method: "GET", url: "/api/incidents?state=planned" });
     expect(list.json().items.map((i: { id: string }) => i.id)).toContain(planned.id);
+  });
+
+  it("stores no credential that the cluster's logs and env carried", async () => {
+    const snapshot = readJson(join(REPO, "examples/demo/cluster.json")) as {
+      cluster: { items: { kind: string; spec?: { containers?: { env?: unknown[] }[] } }[] };
+      logs: { text: string }[];
+    };
+    for (const log of snapshot.logs) {
+      log.text = `connecting to postgres://checkout:Sup3rS3cret@orders-db.data:5432/orders\n${log.text}`;
+    }
+    for (const pod of snapshot.cluster.items.filter((o) => o.kind === "Pod")) {
+      for (const container of pod.spec?.containers ?? []) {
+        container.env = [
+          ...(container.env ?? []),
+          { name: "STRIPE_API_KEY", value: "sk_live_0123456789abcdefXYZ" },
+        ];
+      }
+    }
+    const file = join(tempDir(), "cluster.json");
+    writeFileSync(file, JSON.stringify(snapshot));
+    const system = await start({ context: { kind: "snapshot", snapshot: file } });
+    expect((await postWebhook(system, FIRING)).statusCode).toBe(202);
+    const planned = await waitForIncident(system, (i) => i.plan !== undefined);
+    const stored = JSON.stringify(await system.store.get(planned.id));
+    expect(stored).toContain("orders-db.data:5432");
+    expect(stored).not.toContain("Sup3rS3cret");
+    expect(stored).not.toContain("sk_live_0123456789abcdefXYZ");
+    expect(planned.diagnosis?.category).toBe("oom_killed");
   });
 
   it("counts a repeat notification on the open incident and diagnoses only once", async () => {

@@ -14,6 +14,7 @@ import {
 } from "../core/incident-lifecycle.js";
 import type { ContextBundle, ContextSource } from "../context/context-source.js";
 import { extractEvidence } from "../context/evidence.js";
+import { redactBundle } from "../context/redaction.js";
 import { subjectFromAlerts } from "../context/subject.js";
 import type { IncidentStore } from "../store/incident-store.js";
 import type { Bus, Subscription } from "../transport/bus.js";
@@ -100,7 +101,8 @@ export function createCollector(deps: CollectorDeps) {
 
   async function investigate(incident: Incident): Promise<void> {
     const subject = subjectFromAlerts(incident.alerts);
-    const bundle = await gather(subject);
+    // Credentials never reach the store, the memory or a model.
+    const bundle = redactBundle(await gather(subject));
     const evidence: Evidence = extractEvidence(subject, bundle, clock());
     await deps.store.update(incident.id, (i) => ({
       ...i,

@@ -8,6 +8,12 @@ export type PodWorkloadKind = "Deployment" | "StatefulSet" | "Job";
 
 /** The alphabet Kubernetes uses for generated name suffixes and pod-template hashes (no vowels, no 0/1/3). */
 const SAFE = "[bcdfghjklmnpqrstvwxz2456789]";
+/**
+ * The suffixes the controllers give pod names (`-<hash>-<5>`, `-<5>`, `-<ordinal>`), as a
+ * regex (RE2 and JavaScript alike): `<workload>-` followed by it matches the workload's
+ * pods and not those of `<workload>-api`.
+ */
+export const GENERATED_POD_SUFFIX = `(?:${SAFE}{5,10}-${SAFE}{5}|${SAFE}{5}|[0-9]+)`;
 const DEPLOYMENT_POD = new RegExp(`^(.+)-(${SAFE}{5,10})-(${SAFE}{5})$`);
 const CRONJOB_POD = /^(.+-\d{8,})-[a-z0-9]{5}$/;
 const STATEFULSET_POD = /^(.+)-(\d+)$/;

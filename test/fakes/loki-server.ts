@@ -42,6 +42,13 @@ export async function startFakeLoki(options: { requireTenant?: string } = {}): P
   const queries: FakeLoki["queries"] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://loki");
+    if (url.pathname === "/loki/api/v1/labels" && req.method === "GET") {
+      const names = [...new Set(streams.flatMap((s) => Object.keys(s.labels)))].sort();
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ status: "success", data: names }));
+      return;
+    }
     if (url.pathname !== "/loki/api/v1/query_range" || req.method !== "GET") {
       res.writeHead(404, { "content-type": "text/plain" }).end("404 page not found\n");
       return;

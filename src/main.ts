@@ -30,7 +30,7 @@ import { DeferredIncidentStore } from "./store/deferred-incident-store.js";
 import { KvIncidentStore } from "./store/kv/kv-incident-store.js";
 import { ConfigError, NotFoundError } from "./core/errors.js";
 import { IncidentMemory } from "./memory/incident-memory.js";
-import { HashingEmbedder } from "./memory/embedders/hashing-embedder.js";
+import { createEmbedder, type EmbedderConfig } from "./memory/embedders/index.js";
 import { EmbeddedVectorStore } from "./memory/stores/embedded-vector-store.js";
 import { ChromaVectorStore } from "./memory/stores/chroma-vector-store.js";
 import type { VectorStore } from "./memory/vector-store.js";
@@ -189,10 +189,27 @@ function openMemory(config: Config, db: SqliteDatabase | undefined): IncidentMem
     store = new EmbeddedVectorStore(db ?? openDatabase(":memory:"), { closeDatabase: own });
   }
   return new IncidentMemory({
-    embedder: new HashingEmbedder({ dimension: config.memory.dimension }),
+    embedder: createEmbedder(embedderConfig(config.memory)),
     store,
     k: config.memory.k,
   });
+}
+
+/** The configured embedder's settings; the schema guarantees what each kind requires. */
+function embedderConfig(memory: Config["memory"]): EmbedderConfig {
+  switch (memory.embedder) {
+    case "hashing":
+      return { kind: "hashing", dimension: memory.dimension };
+    case "ollama":
+      return { kind: "ollama", ...memory.ollama };
+    case "openai":
+      return {
+        kind: "openai",
+        ...memory.openai,
+        baseUrl: memory.openai.baseUrl as string,
+        model: memory.openai.model as string,
+      };
+  }
 }
 
 function natsConnectionOptions(config: Config): NatsConnectionOptions {
@@ -277,9 +294,15 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
           store,
           clock: overrides.clock,
           onFeedback: async (incident, feedback) => {
-            // An incident diagnosed before the memory was on has nothing to learn into.
             await memory?.learn(incident.id, feedback).catch((error: unknown) => {
-              if (!(error instanceof NotFoundError)) throw error;
+              // An incident diagnosed before the memory was on has nothing to learn into.
+              if (error instanceof NotFoundError) return;
+              // The feedback is stored with the incident; only the memory misses it.
+              metrics.memoryFailures.inc({ operation: "learn" });
+              logger.warn(
+                { err: error, incidentId: incident.id },
+                "incident memory unavailable; the feedback is kept with the incident only",
+              );
             });
           },
         })

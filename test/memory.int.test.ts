@@ -3,50 +3,19 @@
  * corrected by a person; a similar new incident elsewhere gets the corrected diagnosis,
  * a dissimilar one does not.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { tryStartChromaServer } from "./helpers/chroma-server.js";
 import { validate } from "../src/config/load.js";
-import { SnapshotContextSource } from "../src/context/snapshot/snapshot-context-source.js";
-import type { KubeObject, LogRecord, MetricRecord } from "../src/context/context-source.js";
 import { createSystem, type System } from "../src/main.js";
 import { createLogger } from "../src/observability/logger.js";
+import { loadScenario, relocate, snapshotOf, whereAlerted } from "./helpers/scenarios.js";
 import { postWebhook, SCENARIOS, tempDir, waitForIncident } from "./helpers/system.js";
-
-interface ScenarioInput {
-  webhook: { alerts: { labels: Record<string, string> }[] };
-  cluster: { items: KubeObject[] };
-  logs?: LogRecord[];
-  metrics?: MetricRecord[];
-}
 
 /** The scenario's evidence class, found by what the analyzers conclude, not by its name. */
 const UNKNOWN_FILE = join(SCENARIOS, "d2-unknown-sigkill-no-oom-no-probe.json");
 const OOM_FILE = join(SCENARIOS, "oom-python-report-export.json");
-
-function load(file: string): ScenarioInput {
-  const { webhook, cluster, logs, metrics } = JSON.parse(readFileSync(file, "utf8")) as ScenarioInput;
-  return { webhook, cluster, logs, metrics };
-}
-
-/** The same incident elsewhere: every occurrence of the namespace and app renamed, fingerprints changed. */
-function relocate(
-  input: ScenarioInput,
-  from: { namespace: string; app: string },
-  to: { namespace: string; app: string },
-) {
-  let text = JSON.stringify(input);
-  text = text.split(`"${from.namespace}"`).join(`"${to.namespace}"`);
-  text = text.split(`${from.namespace}/`).join(`${to.namespace}/`);
-  text = text.split(from.app).join(to.app);
-  text = text.replace(
-    /"fingerprint":"([0-9a-f]+)"/g,
-    (_m, fp: string) => `"fingerprint":"${fp.split("").reverse().join("")}"`,
-  );
-  text = text.replace(/2026-0\d-\d\dT/g, "2026-10-07T");
-  return JSON.parse(text) as ScenarioInput;
-}
 
 const chroma = await tryStartChromaServer();
 afterAll(async () => {
@@ -71,24 +40,15 @@ describe.skipIf(!existsSync(UNKNOWN_FILE) || !existsSync(OOM_FILE)).each(memorie
     it.skipIf(memory === undefined)(
       "applies a person's correction to a similar new incident, and not to a dissimilar one",
       async () => {
-        const unknown = load(UNKNOWN_FILE);
-        const labels = unknown.webhook.alerts[0]?.labels ?? {};
-        const namespace = labels.namespace as string;
-        const app = (labels.pod as string).replace(/-[a-z0-9]+-[a-z0-9]+$/, "");
-        const similar = relocate(unknown, { namespace, app }, { namespace: "ledger-eu", app: "quote-svc" });
-        const different = load(OOM_FILE);
+        const unknown = loadScenario(UNKNOWN_FILE);
+        const { namespace } = whereAlerted(unknown);
+        const similar = relocate(unknown, { namespace: "ledger-eu", app: "quote-svc" });
+        const different = loadScenario(OOM_FILE);
 
         const all = [unknown, similar, different];
         system = await createSystem(
           validate({ store: { kind: "sqlite", path: join(tempDir(), "a.db") }, memory }),
-          {
-            context: new SnapshotContextSource({
-              objects: all.flatMap((s) => s.cluster.items),
-              logs: all.flatMap((s) => s.logs ?? []),
-              metrics: all.flatMap((s) => s.metrics ?? []),
-            }),
-            logger: createLogger({ level: "silent" }),
-          },
+          { context: snapshotOf(all), logger: createLogger({ level: "silent" }) },
         );
         await system.start();
 

@@ -8,14 +8,14 @@ import type { IncidentStore } from "../store/incident-store.js";
 import type { Bus, Subscription } from "../transport/bus.js";
 import { envelope, readEnvelope } from "../transport/messages.js";
 import { Stage } from "../transport/subjects.js";
-import { instrumented, type StageMetrics } from "./stage.js";
+import { instrumented, type MemoryMetrics, type StageMetrics } from "./stage.js";
 import { adviseFromMemory } from "../analysis/memory-advice.js";
 import type { IncidentMemory, Recollection } from "../memory/incident-memory.js";
 
 export interface RcaDeps {
   bus: Bus;
   store: IncidentStore;
-  metrics: StageMetrics;
+  metrics: StageMetrics & MemoryMetrics;
   logger: Logger;
   diagnose: (evidence: Evidence, now: Date) => Diagnosis | Promise<Diagnosis>;
   /** Recalls similar past incidents and remembers this one; the RCA works without it. */
@@ -38,6 +38,7 @@ export function createRcaAgent(deps: RcaDeps) {
     try {
       return await deps.memory.recall(incidentId, evidence);
     } catch (error) {
+      deps.metrics.memoryFailures.inc({ operation: "recall" });
       log.warn({ err: error, incidentId }, "incident memory unavailable; diagnosing without it");
       return undefined;
     }
@@ -51,6 +52,7 @@ export function createRcaAgent(deps: RcaDeps) {
     try {
       await deps.memory?.remember(incidentId, recollection, diagnosis);
     } catch (error) {
+      deps.metrics.memoryFailures.inc({ operation: "remember" });
       log.warn({ err: error, incidentId }, "could not remember the incident");
     }
   }

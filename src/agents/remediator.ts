@@ -8,13 +8,13 @@ import type { IncidentStore } from "../store/incident-store.js";
 import type { Bus, Subscription } from "../transport/bus.js";
 import { envelope, readEnvelope } from "../transport/messages.js";
 import { Stage } from "../transport/subjects.js";
-import { instrumented, type StageMetrics } from "./stage.js";
+import { instrumented, type MemoryMetrics, type StageMetrics } from "./stage.js";
 import type { IncidentMemory } from "../memory/incident-memory.js";
 
 export interface RemediatorDeps {
   bus: Bus;
   store: IncidentStore;
-  metrics: StageMetrics;
+  metrics: StageMetrics & MemoryMetrics;
   logger: Logger;
   plan: (evidence: Evidence, diagnosis: Diagnosis, now: Date) => RemediationPlan | Promise<RemediationPlan>;
   /** Remembers the planned action with the incident, when a memory is configured. */
@@ -44,6 +44,12 @@ export function createRemediator(deps: RemediatorDeps) {
       }
       plan = await deps.plan(incident.evidence, incident.diagnosis, clock());
       const planned = plan;
+      // Remembered before the plan is visible: feedback on a planned incident then finds
+      // the plan in memory, and this write cannot overwrite the feedback's.
+      await deps.memory?.rememberPlan(incidentId, plan).catch((error: unknown) => {
+        deps.metrics.memoryFailures.inc({ operation: "remember_plan" });
+        log.warn({ err: error, incidentId }, "could not remember the plan");
+      });
       await deps.store.update(incidentId, (i) =>
         i.plan
           ? i
@@ -58,9 +64,6 @@ export function createRemediator(deps: RemediatorDeps) {
         { incidentId, action: plan.action, target: plan.target, risk: plan.risk },
         "remediation proposed",
       );
-      await deps.memory?.rememberPlan(incidentId, plan).catch((error: unknown) => {
-        log.warn({ err: error, incidentId }, "could not remember the plan");
-      });
     }
     await deps.bus.publish(
       Stage.Remediations,

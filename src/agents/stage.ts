@@ -7,6 +7,11 @@ export interface StageMetrics {
   stageErrors: { inc(labels: { stage: string }): void };
 }
 
+/** What the agents count when the incident memory fails and they go on without it. */
+export interface MemoryMetrics {
+  memoryFailures: { inc(labels: { operation: string }): void };
+}
+
 /** A third of JetStream's default ack wait (30 s). */
 export const DEFAULT_WORKING_INTERVAL_MS = 10_000;
 

@@ -42,6 +42,18 @@ const CONFIG_FLAGS: { flag: string; key: string; path: string; description: stri
     path: "context.snapshot",
     description: "use a cluster snapshot (scenario or kubectl List JSON) as the cluster",
   },
+  {
+    flag: "--memory-embedder <kind>",
+    key: "memoryEmbedder",
+    path: "memory.embedder",
+    description: "incident memory embedder: hashing | ollama | openai",
+  },
+  {
+    flag: "--ollama-url <url>",
+    key: "ollamaUrl",
+    path: "memory.ollama.url",
+    description: "Ollama server of the ollama embedder",
+  },
   { flag: "--log-level <level>", key: "logLevel", path: "log.level", description: "log level" },
 ];
 
@@ -57,6 +69,7 @@ async function runUntilSignalled(config: Config, roles?: Role[]): Promise<void> 
       store: config.store.kind,
       bus: config.bus.kind,
       context: config.context.kind,
+      embedder: config.memory.embedder,
     },
     "aiops started",
   );

@@ -54,6 +54,62 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ env: { CHROMA_URL: "not a url" } })).toThrow(/memory\.chromaUrl/);
   });
 
+  it("chooses the embedder with its settings from the file, env and flags", () => {
+    expect(loadConfig({ env: {} }).memory).toMatchObject({
+      embedder: "hashing",
+      dimension: 384,
+      ollama: { url: "http://localhost:11434", model: "nomic-embed-text", timeoutMs: 10_000 },
+    });
+    const file = tempFile("m.yaml", "memory:\n  embedder: ollama\n  ollama:\n    model: mxbai-embed-large\n");
+    const ollama = loadConfig({
+      file,
+      env: { OLLAMA_URL: "http://ollama:11434", AIOPS_OLLAMA_TIMEOUT_MS: "5000" },
+    });
+    expect(ollama.memory).toMatchObject({
+      embedder: "ollama",
+      ollama: { url: "http://ollama:11434", model: "mxbai-embed-large", timeoutMs: 5000 },
+    });
+    const flagged = loadConfig({
+      file,
+      env: { AIOPS_MEMORY_EMBEDDER: "hashing" },
+      flags: { memory: { embedder: "ollama", ollama: { url: "http://127.0.0.1:11435" } } },
+    });
+    expect(flagged.memory).toMatchObject({ embedder: "ollama", ollama: { url: "http://127.0.0.1:11435" } });
+
+    const key = tempFile("openai-key", "sk-local-key\n");
+    const openai = loadConfig({
+      env: {
+        AIOPS_MEMORY_EMBEDDER: "openai",
+        OPENAI_BASE_URL: "http://127.0.0.1:8000/v1",
+        AIOPS_OPENAI_EMBED_MODEL: "bge-small-en-v1.5",
+        OPENAI_API_KEY_FILE: key,
+        AIOPS_OPENAI_EMBED_DIMENSIONS: "256",
+      },
+    });
+    expect(openai.memory).toMatchObject({
+      embedder: "openai",
+      openai: {
+        baseUrl: "http://127.0.0.1:8000/v1",
+        model: "bge-small-en-v1.5",
+        apiKey: "sk-local-key",
+        dimensions: 256,
+        timeoutMs: 10_000,
+      },
+    });
+  });
+
+  it("names what an embedder is missing or given wrong", () => {
+    expect(() => loadConfig({ env: { AIOPS_MEMORY_EMBEDDER: "word2vec" } })).toThrow(/memory\.embedder/);
+    expect(() => loadConfig({ env: { AIOPS_MEMORY_EMBEDDER: "openai" } })).toThrow(/memory\.openai\.baseUrl/);
+    expect(() =>
+      loadConfig({ env: { AIOPS_MEMORY_EMBEDDER: "openai", OPENAI_BASE_URL: "http://127.0.0.1:8000" } }),
+    ).toThrow(/memory\.openai\.model/);
+    expect(() => loadConfig({ env: { OLLAMA_URL: "ollama:11434" } })).toThrow(/memory\.ollama\.url/);
+    expect(() => loadConfig({ env: { AIOPS_OLLAMA_TIMEOUT_MS: "soon" } })).toThrow(
+      /memory\.ollama\.timeoutMs/,
+    );
+  });
+
   it("rejects half-set NATS credentials and bad subject names", () => {
     expect(() => loadConfig({ env: { NATS_USER: "aiops" } })).toThrow(/bus\.nats\.user/);
     expect(() => loadConfig({ env: { NATS_TLS_CERT_FILE: "/c.pem" } })).toThrow(/certFile/);

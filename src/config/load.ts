@@ -43,6 +43,16 @@ export const ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[
   { env: "AIOPS_MEMORY", path: "memory.kind" },
   { env: "CHROMA_URL", path: "memory.chromaUrl" },
   { env: "AIOPS_MEMORY_K", path: "memory.k" },
+  { env: "AIOPS_MEMORY_EMBEDDER", path: "memory.embedder" },
+  { env: "AIOPS_MEMORY_DIMENSION", path: "memory.dimension" },
+  { env: "OLLAMA_URL", path: "memory.ollama.url" },
+  { env: "AIOPS_OLLAMA_EMBED_MODEL", path: "memory.ollama.model" },
+  { env: "AIOPS_OLLAMA_TIMEOUT_MS", path: "memory.ollama.timeoutMs" },
+  { env: "OPENAI_BASE_URL", path: "memory.openai.baseUrl" },
+  { env: "AIOPS_OPENAI_EMBED_MODEL", path: "memory.openai.model" },
+  { env: "OPENAI_API_KEY", path: "memory.openai.apiKey", secret: true },
+  { env: "AIOPS_OPENAI_EMBED_DIMENSIONS", path: "memory.openai.dimensions" },
+  { env: "AIOPS_OPENAI_TIMEOUT_MS", path: "memory.openai.timeoutMs" },
   { env: "AIOPS_LOG_LEVEL", path: "log.level" },
 ];
 

@@ -6,6 +6,9 @@ import { DEFAULT_SUBJECTS } from "../transport/subjects.js";
  * docs/configuration.md documents every key, its env variable and its flag.
  */
 const subject = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, "a NATS subject without wildcards");
+const httpUrl = z.url({ protocol: /^https?$/, error: "an http(s) URL" });
+/** Bound on one request to a remote embedding model, body included. */
+const embedTimeoutMs = z.coerce.number().int().min(100).max(600_000).default(10_000);
 
 export const configSchema = z.strictObject({
   server: z
@@ -131,12 +134,47 @@ export const configSchema = z.strictObject({
       kind: z.enum(["embedded", "chroma", "none"]).optional(),
       /** The ChromaDB server for `chroma` (what every replica shares). */
       chromaUrl: z.string().url().optional(),
-      embedder: z.enum(["hashing"]).default("hashing"),
+      /**
+       * What turns an incident signature into a vector: `hashing` (no model), `ollama`
+       * (/api/embed) or `openai` (any OpenAI-compatible /v1/embeddings). Each model has a
+       * vector space of its own: changing the embedder starts an empty memory beside the old one.
+       */
+      embedder: z.enum(["hashing", "ollama", "openai"]).default("hashing"),
+      /** Vector length of the hashing embedder (a remote model's is learnt from its first answer). */
       dimension: z.coerce.number().int().min(8).max(4096).default(384),
+      ollama: z
+        .strictObject({
+          url: httpUrl.default("http://localhost:11434"),
+          /** An embedding model the server has pulled. */
+          model: z.string().min(1).default("nomic-embed-text"),
+          timeoutMs: embedTimeoutMs,
+        })
+        .prefault({}),
+      openai: z
+        .strictObject({
+          /** The API base, with or without /v1. Required with `embedder: openai`. */
+          baseUrl: httpUrl.optional(),
+          /** Required with `embedder: openai`. */
+          model: z.string().min(1).optional(),
+          /** Sent as a Bearer token; local servers often need none. */
+          apiKey: z.string().min(1).optional(),
+          /** Asks the model for shorter vectors (text-embedding-3 and later). */
+          dimensions: z.coerce.number().int().min(1).max(8192).optional(),
+          timeoutMs: embedTimeoutMs,
+        })
+        .prefault({}),
       /** How many similar past incidents the RCA recalls. */
       k: z.coerce.number().int().min(1).max(50).default(5),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((m) => m.embedder !== "openai" || m.openai.baseUrl !== undefined, {
+      message: "memory.openai.baseUrl is required when memory.embedder is openai",
+      path: ["openai", "baseUrl"],
+    })
+    .refine((m) => m.embedder !== "openai" || m.openai.model !== undefined, {
+      message: "memory.openai.model is required when memory.embedder is openai",
+      path: ["openai", "model"],
+    }),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -29,10 +29,18 @@ describe("createLogger", () => {
   it("redacts credentials", () => {
     const { lines, destination } = capture();
     const log = createLogger({ level: "info", destination });
-    log.info({ req: { headers: { authorization: "Bearer s3cret" } }, auth: { password: "hunter2" } }, "x");
+    log.info(
+      {
+        req: { headers: { authorization: "Bearer s3cret" } },
+        auth: { password: "hunter2" },
+        openai: { apiKey: "sk-embed-key" },
+      },
+      "x",
+    );
     const line = JSON.stringify(lines[0]);
     expect(line).not.toContain("s3cret");
     expect(line).not.toContain("hunter2");
+    expect(line).not.toContain("sk-embed-key");
   });
 
   it("rejects an unknown level", () => {

@@ -26,6 +26,7 @@ const REDACT_PATHS = [
   "*.password",
   "*.token",
   "*.bearerToken",
+  "*.apiKey",
 ];
 
 export function createLogger(opts: LoggerOptions): Logger {

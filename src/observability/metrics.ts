@@ -46,6 +46,11 @@ export interface Metrics {
   readonly incidents: Gauge<"state" | "category">;
   /** `aiops_bus_messages_total{stage,outcome}`. */
   readonly busMessages: Counter<"stage" | "outcome">;
+  /**
+   * `aiops_memory_failures_total{operation}`: incident memory calls that failed (an
+   * unreachable embedding model or vector store); the pipeline went on without memory.
+   */
+  readonly memoryFailures: Counter<"operation">;
 }
 
 // From a webhook (milliseconds) to an LLM diagnosis (tens of seconds).
@@ -107,5 +112,21 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
-  return { registry, alertsReceived, webhooksRejected, stageDuration, stageErrors, incidents, busMessages };
+  const memoryFailures = new Counter({
+    name: "aiops_memory_failures_total",
+    help: "Incident memory calls that failed (recall, remember, remember_plan, learn); work went on without memory.",
+    labelNames: ["operation"] as const,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    alertsReceived,
+    webhooksRejected,
+    stageDuration,
+    stageErrors,
+    incidents,
+    busMessages,
+    memoryFailures,
+  };
 }

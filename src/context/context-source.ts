@@ -1,4 +1,5 @@
 import type { AlertSubject, EvidenceGap } from "../core/evidence.js";
+import { isRecord } from "../core/json.js";
 
 /** A Kubernetes object as the API returns it (JSON). */
 export interface KubeObject {
@@ -23,6 +24,13 @@ export interface KubeObject {
     [key: string]: unknown;
   };
   [key: string]: unknown;
+}
+
+/** An object with a kind and a metadata.name: the least the context sources and the extractor need. */
+export function isKubeObject(v: unknown): v is KubeObject {
+  return (
+    isRecord(v) && typeof v.kind === "string" && isRecord(v.metadata) && typeof v.metadata.name === "string"
+  );
 }
 
 /** Container logs as `kubectl logs [--previous]` prints them. */

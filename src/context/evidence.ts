@@ -972,7 +972,8 @@ function configRefsOfPodSpec(podSpec: unknown, namespace: string, index: ObjectI
   return out;
 }
 
-function dedupe<T>(items: T[], key: (t: T) => string): T[] {
+/** The items whose key was not seen before, in order. */
+export function dedupe<T>(items: T[], key: (t: T) => string): T[] {
   const seen = new Set<string>();
   return items.filter((t) => {
     const k = key(t);

@@ -9,6 +9,7 @@ import type { Incident } from "../core/incident.js";
 import { IncidentState } from "../core/incident.js";
 import { loadScenarioDir, type Scenario } from "../context/snapshot/scenario.js";
 import { snapshotFromScenarioInput } from "../context/snapshot/snapshot-context-source.js";
+import type { ContextSource } from "../context/context-source.js";
 import { validate } from "../config/load.js";
 import { createSystem } from "../main.js";
 import { createLogger } from "../observability/logger.js";
@@ -40,6 +41,17 @@ export interface EvalReport {
 export interface EvalOptions {
   /** How long one scenario may take through the pipeline before it counts as failed. */
   timeoutMs?: number;
+  /**
+   * The cluster a scenario is diagnosed against; by default its snapshot. A live source
+   * (the Kubernetes adapter against a server loaded with the scenario) is closed after
+   * the scenario.
+   */
+  context?: (scenario: Scenario) => Promise<ScenarioContext>;
+}
+
+export interface ScenarioContext {
+  source: ContextSource;
+  close?(): Promise<void>;
 }
 
 export async function evaluateDir(dir: string, options: EvalOptions = {}): Promise<EvalReport> {
@@ -67,8 +79,11 @@ export async function evaluateScenario(scenario: Scenario, options: EvalOptions 
   const expected = scenario.expected;
   const base = { id: scenario.id, title: scenario.title, expectedCategory: expected?.category ?? "(none)" };
   const config = validate({ store: { kind: "memory" }, log: { level: "silent" } });
+  const context: ScenarioContext = options.context
+    ? await options.context(scenario)
+    : { source: snapshotFromScenarioInput(scenario.input) };
   const system = await createSystem(config, {
-    context: snapshotFromScenarioInput(scenario.input),
+    context: context.source,
     logger: createLogger({ level: "silent" }),
   });
   const started = performance.now();
@@ -112,6 +127,7 @@ export async function evaluateScenario(scenario: Scenario, options: EvalOptions 
     return { ...base, passed: score.passed, ms, actual, failures: score.failures, score };
   } finally {
     await system.close();
+    await context.close?.();
   }
 }
 

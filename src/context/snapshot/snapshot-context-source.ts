@@ -1,7 +1,22 @@
 import type { AlertSubject, EvidenceGap } from "../../core/evidence.js";
-import type { ContextBundle, ContextSource, KubeObject, LogRecord, MetricRecord } from "../context-source.js";
+import {
+  isKubeObject,
+  type ContextBundle,
+  type ContextSource,
+  type KubeObject,
+  type LogRecord,
+  type MetricRecord,
+} from "../context-source.js";
 import type { ScenarioInput } from "./scenario.js";
 import { isRecord } from "../../core/json.js";
+import {
+  labelsOf,
+  namedAfter,
+  referenceText,
+  referencedNames,
+  selects,
+  serviceSelector,
+} from "../references.js";
 
 /**
  * A context source over a recorded snapshot: a `kubectl get -o json` List, container
@@ -37,12 +52,6 @@ const CLUSTER_SCOPED = new Set([
   "CSIDriver",
 ]);
 
-function isKubeObject(v: unknown): v is KubeObject {
-  return (
-    isRecord(v) && typeof v.kind === "string" && isRecord(v.metadata) && typeof v.metadata.name === "string"
-  );
-}
-
 function involvedOf(o: KubeObject): { kind?: string; namespace?: string; name?: string } | undefined {
   const inv = o.involvedObject ?? o.regarding;
   if (!isRecord(inv)) return undefined;
@@ -51,51 +60,6 @@ function involvedOf(o: KubeObject): { kind?: string; namespace?: string; name?: 
     namespace: typeof inv.namespace === "string" ? inv.namespace : undefined,
     name: typeof inv.name === "string" ? inv.name : undefined,
   };
-}
-
-/** Every string value under a pod spec's containers: env values, args and commands. */
-function referenceText(o: KubeObject): string {
-  const spec = o.kind === "Pod" ? o.spec : undefined;
-  const template = isRecord(o.spec) && isRecord(o.spec.template) ? o.spec.template.spec : undefined;
-  const podSpec = spec ?? template;
-  if (!isRecord(podSpec)) return "";
-  const parts: string[] = [];
-  const containers = [podSpec.containers, podSpec.initContainers].flatMap((c) => (Array.isArray(c) ? c : []));
-  for (const c of containers) {
-    if (!isRecord(c)) continue;
-    for (const env of Array.isArray(c.env) ? c.env : [])
-      if (isRecord(env) && typeof env.value === "string") parts.push(env.value);
-    for (const list of [c.args, c.command]) {
-      for (const a of Array.isArray(list) ? list : []) if (typeof a === "string") parts.push(a);
-    }
-  }
-  return parts.join("\n");
-}
-
-function labelsOf(o: KubeObject): Record<string, string> {
-  return isRecord(o.metadata.labels) ? o.metadata.labels : {};
-}
-
-function selectorOf(svc: KubeObject): Record<string, string> {
-  return isRecord(svc.spec) && isRecord(svc.spec.selector)
-    ? (svc.spec.selector as Record<string, string>)
-    : {};
-}
-
-function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  const entries = Object.entries(selector);
-  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
-}
-
-/** `<name>.<namespace>` references (DNS names of Services) found in the text. */
-function referencedNames(text: string): { name: string; namespace: string }[] {
-  const out: { name: string; namespace: string }[] = [];
-  const re =
-    /\b([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?=\.svc\b|:|\/|$|\s)/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m[1] && m[2]) out.push({ name: m[1], namespace: m[2] });
-  }
-  return out;
 }
 
 /** The objects of a snapshot that matter for the subject. Exported for tests. */
@@ -117,15 +81,10 @@ export function selectObjects(objects: readonly KubeObject[], subject: AlertSubj
     const inNs = objects.filter((o) => o.metadata.namespace === ref.namespace && o.kind !== "Event");
     const service = inNs.find((o) => o.kind === "Service" && o.metadata.name === ref.name);
     for (const o of inNs) {
-      const labels = labelsOf(o);
       const backs = service
         ? (o.kind === "Endpoints" && o.metadata.name === ref.name) ||
-          (o.kind === "Pod" && selects(selectorOf(service), labels))
-        : o.metadata.name === ref.name ||
-          o.metadata.name.startsWith(`${ref.name}-`) ||
-          labels["app.kubernetes.io/name"] === ref.name ||
-          labels["app.kubernetes.io/instance"] === ref.name ||
-          labels.app === ref.name;
+          (o.kind === "Pod" && selects(serviceSelector(service), labelsOf(o)))
+        : namedAfter(o, ref.name);
       if (o === service || backs) chosen.add(o);
     }
   }

@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { createCollector } from "./agents/collector.js";
 import { createDeadLetterHandler } from "./agents/dead-letters.js";
 import { createFeedbackService } from "./agents/feedback.js";
+import { createOutcomeTracker } from "./agents/outcomes.js";
 import { createIntake } from "./agents/intake.js";
 import { createRcaAgent } from "./agents/rca.js";
 import { createRemediator } from "./agents/remediator.js";
@@ -14,6 +15,11 @@ import type { Config } from "./config/schema.js";
 import type { ContextSource } from "./context/context-source.js";
 import { NoneContextSource } from "./context/none/none-context-source.js";
 import { loadSnapshotFile } from "./context/snapshot/snapshot-file.js";
+import { CompositeContextSource } from "./context/composite.js";
+import { KubernetesContextSource } from "./context/kubernetes/kubernetes-context-source.js";
+import { LogFallbackContextSource } from "./context/loki/log-fallback.js";
+import { LokiClient } from "./context/loki/loki-client.js";
+import { PrometheusContextSource } from "./context/prometheus/prometheus-context-source.js";
 import { buildApp } from "./http/app.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
@@ -67,14 +73,59 @@ export interface System {
   close(): Promise<void>;
 }
 
+/**
+ * The configured context: the cluster (none, a snapshot or the API server), with
+ * Prometheus's metrics beside it and Loki's logs behind it when they are configured.
+ */
 export function createContextSource(config: Config["context"]): ContextSource {
+  let cluster: ContextSource;
   switch (config.kind) {
     case "none":
-      return new NoneContextSource();
+      cluster = new NoneContextSource();
+      break;
     case "snapshot":
       // The schema guarantees the file is set for this kind.
-      return loadSnapshotFile(config.snapshot as string);
+      cluster = loadSnapshotFile(config.snapshot as string);
+      break;
+    case "kubernetes": {
+      const k = config.kubernetes;
+      cluster = new KubernetesContextSource({
+        ...(k.kubeconfig ? { kubeconfigPath: k.kubeconfig } : {}),
+        ...(k.context ? { contextName: k.context } : {}),
+        inCluster: k.inCluster,
+        deadlineMs: k.deadlineMs,
+        requestTimeoutMs: k.requestTimeoutMs,
+        concurrency: k.concurrency,
+        logTailLines: k.logTailLines,
+        logLimitBytes: k.logLimitBytes,
+      });
+      break;
+    }
   }
+  const p = config.prometheus;
+  const withMetrics = p.url
+    ? new CompositeContextSource([
+        cluster,
+        new PrometheusContextSource({
+          url: p.url,
+          timeoutMs: p.timeoutMs,
+          ...(p.bearerToken ? { headers: { authorization: `Bearer ${p.bearerToken}` } } : {}),
+        }),
+      ])
+    : cluster;
+  const l = config.loki;
+  return l.url
+    ? new LogFallbackContextSource(
+        withMetrics,
+        new LokiClient({
+          url: l.url,
+          ...(l.tenant ? { tenant: l.tenant } : {}),
+          lookbackMs: l.lookbackMs,
+          limit: l.limit,
+          timeoutMs: l.timeoutMs,
+        }),
+      )
+    : withMetrics;
 }
 
 interface Backends {
@@ -168,7 +219,7 @@ function openLocalStore(config: Config): { store: IncidentStore; db?: SqliteData
   return { store: new MemoryIncidentStore() };
 }
 
-function memoryKind(config: Config): "embedded" | "chroma" | "none" {
+export function memoryKind(config: Config): "embedded" | "chroma" | "none" {
   if (config.memory.kind) return config.memory.kind;
   if (config.memory.chromaUrl) return "chroma";
   // Replicas on NATS share no SQLite file: only a shared vector store makes sense there.
@@ -212,7 +263,7 @@ function embedderConfig(memory: Config["memory"]): EmbedderConfig {
   }
 }
 
-function natsConnectionOptions(config: Config): NatsConnectionOptions {
+export function natsConnectionOptions(config: Config): NatsConnectionOptions {
   const n = config.bus.nats;
   return {
     url: n.url,
@@ -259,8 +310,20 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     // Well inside JetStream's ack wait, so a slow step is never redelivered to another replica.
     workingIntervalMs: Math.max(500, Math.floor(config.bus.nats.ackWaitMs / 3)),
   };
+  const serveApi = roles.has("collector");
+  // Outcome learning lives with the collector, which sees the resolutions.
+  const outcomes = serveApi
+    ? createOutcomeTracker({
+        store,
+        windowMs: config.memory.outcomeWindowMs,
+        logger,
+        clock: overrides.clock,
+        onDecided: (outcome) => metrics.remediationOutcomes.inc({ result: outcome.result }),
+        ...(memory ? { learner: memory } : {}),
+      })
+    : undefined;
   const agents = [
-    ...(roles.has("collector") ? [createCollector({ ...common, context })] : []),
+    ...(roles.has("collector") ? [createCollector({ ...common, context, outcomes })] : []),
     ...(roles.has("rca")
       ? [createRcaAgent({ ...common, memory, diagnose: overrides.diagnose ?? diagnose })]
       : []),
@@ -268,7 +331,6 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
       ? [createRemediator({ ...common, memory, plan: overrides.plan ?? planRemediation })]
       : []),
   ];
-  const serveApi = roles.has("collector");
   const auth =
     config.auth.bearerToken || config.auth.basicUsername
       ? {
@@ -281,6 +343,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
       : undefined;
 
   let started = false;
+  let sweeper: NodeJS.Timeout | undefined;
   const app = await buildApp({
     intake: serveApi ? createIntake({ bus, clock: overrides.clock }) : undefined,
     store: serveApi ? store : undefined,
@@ -289,6 +352,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     auth,
     bodyLimitBytes: config.server.bodyLimitBytes,
     deadLetters: serveApi ? (limit) => bus.deadLetters(limit) : undefined,
+    outcomes,
     feedback: serveApi
       ? createFeedbackService({
           store,
@@ -328,6 +392,14 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     logger,
     async start() {
       for (const agent of agents) await agent.start();
+      if (outcomes) {
+        // Incidents whose window passed unresolved are decided by a sweep, a few times per window.
+        const everyMs = Math.min(60_000, Math.floor(config.memory.outcomeWindowMs / 6));
+        sweeper = setInterval(() => {
+          outcomes.sweep().catch((error: unknown) => logger.warn({ err: error }, "outcome sweep failed"));
+        }, everyMs);
+        sweeper.unref();
+      }
       started = true;
     },
     async listen() {
@@ -335,6 +407,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     },
     async close() {
       started = false;
+      if (sweeper) clearInterval(sweeper);
       await app.close();
       for (const agent of agents) await agent.stop();
       await memory?.close();

@@ -112,4 +112,29 @@ describe.skipIf(!haveBuild)("the aiops command", () => {
     expect(result.code).toBe(66);
     expect(result.stderr).toContain("/nonexistent/webhooks");
   });
+
+  it("doctor: exit 0 when every configured backend works, 69 with the fix when one does not", async () => {
+    const ok = await runCli(["doctor"], { AIOPS_DB_PATH: join(tempDir(), "aiops.db") });
+    expect(ok.stdout).toMatch(/^ok {4}sqlite/m);
+    expect(ok.stdout).toMatch(/backends work$/m);
+    expect(ok.code).toBe(0);
+    const deadPort = await freePort();
+    const failing = await runCli(["doctor", "--timeout-ms", "5000"], {
+      AIOPS_BUS: "nats",
+      NATS_URL: `nats://127.0.0.1:${deadPort}`,
+      PROMETHEUS_URL: `http://127.0.0.1:${deadPort}`,
+    });
+    expect(failing.code).toBe(69);
+    expect(failing.stdout).toMatch(/^FAIL {2}nats/m);
+    expect(failing.stdout).toMatch(/^FAIL {2}prometheus/m);
+    expect(failing.stdout).toMatch(/fix: start nats-server with JetStream/);
+  });
+
+  it("applied: records a remediation on a running instance, and says when it cannot", async () => {
+    const unreachable = await runCli(["applied", "inc-1", "--url", `http://127.0.0.1:${await freePort()}`]);
+    expect(unreachable.code).toBe(69);
+    expect(unreachable.stderr).toMatch(/cannot reach/);
+    const badVia = await runCli(["applied", "inc-1", "--via", "pushed"]);
+    expect(badVia.code).toBe(2);
+  });
 });

@@ -10,6 +10,8 @@ import { evaluateDir } from "../eval/run.js";
 import { AuthError, BackendError, InputError, NotFoundError } from "../core/errors.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { replay } from "./replay.js";
+import { doctorChecks } from "./doctor-checks.js";
+import { formatReport, runDoctor } from "../doctor/doctor.js";
 
 function ratio(value: string): number {
   const n = Number(value);
@@ -53,6 +55,30 @@ const CONFIG_FLAGS: { flag: string; key: string; path: string; description: stri
     key: "ollamaUrl",
     path: "memory.ollama.url",
     description: "Ollama server of the ollama embedder",
+  },
+  {
+    flag: "--context <kind>",
+    key: "context",
+    path: "context.kind",
+    description: "where the cluster's objects and logs come from: none | snapshot | kubernetes",
+  },
+  {
+    flag: "--kubeconfig <file>",
+    key: "kubeconfig",
+    path: "context.kubernetes.kubeconfig",
+    description: "kubeconfig of the kubernetes context",
+  },
+  {
+    flag: "--prometheus-url <url>",
+    key: "prometheusUrl",
+    path: "context.prometheus.url",
+    description: "Prometheus to read the analyzers' metrics from",
+  },
+  {
+    flag: "--loki-url <url>",
+    key: "lokiUrl",
+    path: "context.loki.url",
+    description: "Loki to read logs of vanished pods from",
   },
   { flag: "--log-level <level>", key: "logLevel", path: "log.level", description: "log level" },
 ];
@@ -106,6 +132,35 @@ interface FeedbackFlags {
   by?: string;
   url: string;
   token?: string;
+}
+
+/**
+ * POSTs a JSON body to a running instance's API and prints the answer; errors map to the
+ * named error classes (and so to exit codes) once, here.
+ */
+async function postToInstance(
+  opts: { url: string; token?: string },
+  path: string,
+  body: unknown,
+  what: string,
+  id: string,
+): Promise<void> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const url = new URL(path, opts.url).href;
+  let response: Response;
+  try {
+    response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+  } catch (error) {
+    throw new BackendError(`cannot reach ${opts.url}: ${(error as Error).message}`, "aiops");
+  }
+  const text = await response.text();
+  if (response.status === 404) throw new NotFoundError(`no incident ${id}`);
+  if (response.status === 400) throw new InputError(`${what} rejected: ${text}`);
+  if (response.status === 401)
+    throw new AuthError("the instance wants a token (--token or AIOPS_WEBHOOK_TOKEN)");
+  if (!response.ok) throw new BackendError(`the instance answered ${response.status}: ${text}`, "aiops");
+  console.log(text);
 }
 
 /** --confirm, or --category/--action for a correction; the API validates the values. */
@@ -183,22 +238,53 @@ export function buildProgram(): Command {
     .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
     .action(async (id: string, opts: FeedbackFlags) => {
       const body = feedbackBody(opts);
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-      const url = new URL(`/api/incidents/${encodeURIComponent(id)}/feedback`, opts.url).href;
-      let response: Response;
-      try {
-        response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
-      } catch (error) {
-        throw new BackendError(`cannot reach ${opts.url}: ${(error as Error).message}`, "aiops");
-      }
-      const text = await response.text();
-      if (response.status === 404) throw new NotFoundError(`no incident ${id}`);
-      if (response.status === 400) throw new InputError(`feedback rejected: ${text}`);
-      if (response.status === 401)
-        throw new AuthError("the instance wants a token (--token or AIOPS_WEBHOOK_TOKEN)");
-      if (!response.ok) throw new BackendError(`the instance answered ${response.status}: ${text}`, "aiops");
-      console.log(text);
+      await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/feedback`, body, "feedback", id);
+    });
+
+  program
+    .command("applied")
+    .description(
+      "record that an incident's remediation was applied or merged; the alert resolving within the outcome window then counts as its success",
+    )
+    .argument("<incident-id>")
+    .addOption(
+      new Option("--via <how>", "how it took effect").choices(["merged", "applied"]).default("merged"),
+    )
+    .option("--at <time>", "when (ISO 8601); default now")
+    .option("--by <name>", "who")
+    .option("--ref <ref>", "the commit, pull request or change")
+    .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
+    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .action(
+      async (
+        id: string,
+        opts: { via: string; at?: string; by?: string; ref?: string; url: string; token?: string },
+      ) => {
+        const body: Record<string, string> = { via: opts.via };
+        for (const key of ["at", "by", "ref"] as const) {
+          const value = opts[key];
+          if (value !== undefined) body[key] = value;
+        }
+        await postToInstance(
+          opts,
+          `/api/incidents/${encodeURIComponent(id)}/applied`,
+          body,
+          "applied record",
+          id,
+        );
+      },
+    );
+
+  program
+    .command("doctor")
+    .description("try every configured backend and say what works, what does not, and the fix")
+    .option("-c, --config <file>", "config file (YAML or JSON)")
+    .option("--timeout-ms <ms>", "per check", (v) => Number(v), 10_000)
+    .action(async (opts: { config?: string; timeoutMs: number }) => {
+      const config = loadConfig({ file: opts.config, env: process.env });
+      const report = await runDoctor(doctorChecks(config), opts.timeoutMs);
+      for (const line of formatReport(report)) console.log(line);
+      if (!report.ok) process.exitCode = ExitCode.Unavailable;
     });
 
   program

@@ -136,3 +136,36 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ file: tempFile("list.yaml", "- a\n- b\n") })).toThrow(/mapping/);
   });
 });
+
+describe("context sources and outcome learning in the configuration", () => {
+  it("reads the Kubernetes, Prometheus and Loki settings from env, booleans as words", () => {
+    const config = loadConfig({
+      env: {
+        AIOPS_CONTEXT: "kubernetes",
+        KUBECONFIG: "/etc/aiops/kubeconfig",
+        AIOPS_KUBE_IN_CLUSTER: "false",
+        PROMETHEUS_URL: "http://prometheus.monitoring:9090",
+        LOKI_URL: "http://loki.monitoring:3100",
+        LOKI_TENANT: "team-a",
+        AIOPS_OUTCOME_WINDOW_MS: "600000",
+      },
+    });
+    expect(config.context.kind).toBe("kubernetes");
+    expect(config.context.kubernetes).toMatchObject({
+      kubeconfig: "/etc/aiops/kubeconfig",
+      inCluster: false,
+    });
+    expect(config.context.prometheus.url).toBe("http://prometheus.monitoring:9090");
+    expect(config.context.loki).toMatchObject({ url: "http://loki.monitoring:3100", tenant: "team-a" });
+    expect(config.memory.outcomeWindowMs).toBe(600_000);
+    expect(loadConfig({ env: { AIOPS_KUBE_IN_CLUSTER: "true" } }).context.kubernetes.inCluster).toBe(true);
+  });
+
+  it("names the key of a bad value", () => {
+    expect(() => loadConfig({ env: { AIOPS_KUBE_IN_CLUSTER: "maybe" } })).toThrow(
+      /context\.kubernetes\.inCluster/,
+    );
+    expect(() => loadConfig({ env: { PROMETHEUS_URL: "ftp://x" } })).toThrow(/context\.prometheus\.url/);
+    expect(() => loadConfig({ env: { AIOPS_OUTCOME_WINDOW_MS: "5" } })).toThrow(/memory\.outcomeWindowMs/);
+  });
+});

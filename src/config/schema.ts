@@ -8,6 +8,11 @@ import { DEFAULT_SUBJECTS } from "../transport/subjects.js";
 const subject = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, "a NATS subject without wildcards");
 const httpUrl = z.url({ protocol: /^https?$/, error: "an http(s) URL" });
 /** Bound on one request to a remote embedding model, body included. */
+/** A boolean from YAML, or from env and flags as "true"/"false" (z.coerce.boolean would read "false" as true). */
+const flag = z.preprocess(
+  (v) => (typeof v === "string" && /^(true|false)$/i.test(v.trim()) ? v.trim().toLowerCase() === "true" : v),
+  z.boolean({ error: "true or false" }),
+);
 const embedTimeoutMs = z.coerce.number().int().min(100).max(600_000).default(10_000);
 
 export const configSchema = z.strictObject({
@@ -115,9 +120,50 @@ export const configSchema = z.strictObject({
     .prefault({}),
   context: z
     .strictObject({
-      /** `none`: evidence from the alert alone. `snapshot`: a scenario or `kubectl get -o json` List file. */
-      kind: z.enum(["none", "snapshot"]).default("none"),
+      /**
+       * Where the cluster's objects, events and logs come from. `none`: the alert alone.
+       * `snapshot`: a scenario or `kubectl get -o json` List file. `kubernetes`: the API
+       * server, read-only (deploy/rbac/clusterrole-context.yaml).
+       */
+      kind: z.enum(["none", "snapshot", "kubernetes"]).default("none"),
       snapshot: z.string().min(1).optional(),
+      kubernetes: z
+        .strictObject({
+          /** A kubeconfig file; default: $KUBECONFIG, ~/.kube/config, then the pod's service account. */
+          kubeconfig: z.string().min(1).optional(),
+          /** Use the pod's service account only. */
+          inCluster: flag.default(false),
+          /** A kubeconfig context other than the current one. */
+          context: z.string().min(1).optional(),
+          /** The longest one gathering may take. */
+          deadlineMs: z.coerce.number().int().min(100).default(15_000),
+          requestTimeoutMs: z.coerce.number().int().min(100).default(5_000),
+          /** API requests in flight at once. */
+          concurrency: z.coerce.number().int().min(1).max(64).default(8),
+          logTailLines: z.coerce.number().int().min(1).max(10_000).default(300),
+          logLimitBytes: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+        })
+        .prefault({}),
+      /** Metrics for the analyzers (memory peaks, throttling, volume usage), with any kind. */
+      prometheus: z
+        .strictObject({
+          url: httpUrl.optional(),
+          /** Sent as a Bearer token to a protected Prometheus. */
+          bearerToken: z.string().min(1).optional(),
+          timeoutMs: z.coerce.number().int().min(100).default(5_000),
+        })
+        .prefault({}),
+      /** Logs of alerted pods the cluster has none for (gone, or rotated away). */
+      loki: z
+        .strictObject({
+          url: httpUrl.optional(),
+          /** X-Scope-OrgID of a multi-tenant Loki. */
+          tenant: z.string().min(1).optional(),
+          lookbackMs: z.coerce.number().int().min(60_000).default(3_600_000),
+          limit: z.coerce.number().int().min(1).max(5_000).default(500),
+          timeoutMs: z.coerce.number().int().min(100).default(5_000),
+        })
+        .prefault({}),
     })
     .prefault({})
     .refine((c) => c.kind !== "snapshot" || c.snapshot !== undefined, {
@@ -165,6 +211,11 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** How many similar past incidents the RCA recalls. */
       k: z.coerce.number().int().min(1).max(50).default(5),
+      /**
+       * Outcome learning: a remediation applied or merged succeeded when the incident's
+       * alerts resolve within this long afterwards, and failed otherwise.
+       */
+      outcomeWindowMs: z.coerce.number().int().min(60_000).default(1_800_000),
     })
     .prefault({})
     .refine((m) => m.embedder !== "openai" || m.openai.baseUrl !== undefined, {

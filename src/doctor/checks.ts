@@ -143,8 +143,10 @@ export function openAiCheck(url: string, apiKey: string | undefined, models: str
     async run(signal) {
       let list: unknown;
       try {
+        // The base may be given with or without /v1, as for the embedder.
+        const base = url.replace(/\/+$/, "");
         list = await getJson(
-          new URL("models", url.endsWith("/") ? url : `${url}/`).href,
+          `${/\/v\d+$/.test(base) ? base : `${base}/v1`}/models`,
           signal,
           apiKey ? { authorization: `Bearer ${apiKey}` } : {},
         );

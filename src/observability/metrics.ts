@@ -46,6 +46,8 @@ export interface Metrics {
   readonly incidents: Gauge<"state" | "category">;
   /** `aiops_bus_messages_total{stage,outcome}`. */
   readonly busMessages: Counter<"stage" | "outcome">;
+  /** `aiops_remediation_outcomes_total{result}`: remediations judged resolved or not_resolved. */
+  readonly remediationOutcomes: Counter<"result">;
   /**
    * `aiops_memory_failures_total{operation}`: incident memory calls that failed (an
    * unreachable embedding model or vector store); the pipeline went on without memory.
@@ -119,8 +121,16 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  const remediationOutcomes = new Counter({
+    name: "aiops_remediation_outcomes_total",
+    help: "Remediations applied or merged, by what the alert did within the outcome window (resolved, not_resolved).",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    remediationOutcomes,
     alertsReceived,
     webhooksRejected,
     stageDuration,

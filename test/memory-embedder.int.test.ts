@@ -23,7 +23,7 @@ import {
   writeSnapshotFile,
   type ScenarioInput,
 } from "./helpers/scenarios.js";
-import { postWebhook, SCENARIOS, tempDir, waitForIncident } from "./helpers/system.js";
+import { postFeedback, postWebhook, SCENARIOS, tempDir, waitForIncident } from "./helpers/system.js";
 
 const OOM_FILE = join(SCENARIOS, "oom-python-report-export.json");
 
@@ -166,12 +166,7 @@ describe.skipIf(!existsSync(OOM_FILE))("the incident memory on a remote embeddin
       }),
     );
 
-    const feedback = await system.app.inject({
-      method: "POST",
-      url: `/api/incidents/${incident.id}/feedback`,
-      headers: { "content-type": "application/json" },
-      payload: JSON.stringify({ verdict: "confirm" }),
-    });
+    const feedback = await postFeedback(system, incident.id, { verdict: "confirm" });
     expect(feedback.statusCode).toBe(200);
 
     const metrics = await system.metrics.registry.metrics();

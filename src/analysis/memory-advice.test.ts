@@ -75,6 +75,43 @@ describe("adviseFromMemory", () => {
     expect(distant.decidedBy).toBe("analyzers");
   });
 
+  it("passes on the action a person chose for a near-identical incident of the same category", () => {
+    const advised = adviseFromMemory(diagnosis("dependency_unavailable", 0.95), [
+      past(0.97, "dependency_unavailable", Outcome.Corrected, "restart"),
+    ]);
+    expect(advised).toMatchObject({
+      category: "dependency_unavailable",
+      confidence: 0.95,
+      decidedBy: "analyzers",
+      memoryAction: "restart",
+    });
+    const somewhatAlike = adviseFromMemory(diagnosis("dependency_unavailable", 0.95), [
+      past(0.8, "dependency_unavailable", Outcome.Corrected, "restart"),
+    ]);
+    expect(somewhatAlike.memoryAction).toBeUndefined();
+    const otherCategory = adviseFromMemory(diagnosis("oom_killed", 0.95), [
+      past(0.97, "crash_loop_app_error", Outcome.Corrected, "rollback"),
+    ]);
+    expect(otherCategory.memoryAction).toBeUndefined();
+    const confirmed = adviseFromMemory(diagnosis("dependency_unavailable", 0.95), [
+      past(0.97, "dependency_unavailable", Outcome.Confirmed, "manual"),
+    ]);
+    expect(confirmed.memoryAction).toBeUndefined();
+  });
+
+  it("follows the closest correction, and the latest of equally close ones", () => {
+    const older = { ...past(0.97, "node_not_ready", Outcome.Corrected, "manual"), incidentId: "inc-older" };
+    const newer = {
+      ...past(0.968, "node_not_ready", Outcome.Corrected, "restart"),
+      incidentId: "inc-newer",
+      updatedAt: "2026-03-05T00:00:00.000Z",
+    };
+    expect(adviseFromMemory(diagnosis("unknown", 0.3), [older, newer]).memoryAction).toBe("restart");
+    expect(adviseFromMemory(diagnosis("unknown", 0.3), [newer, older]).memoryAction).toBe("restart");
+    const closer = { ...older, similarity: 0.995 };
+    expect(adviseFromMemory(diagnosis("unknown", 0.3), [newer, closer]).memoryAction).toBe("manual");
+  });
+
   it("does not raise an unknown diagnosis on agreement", () => {
     const advised = adviseFromMemory(diagnosis("unknown", 0.3), [past(0.99, "unknown", Outcome.Confirmed)]);
     expect(advised.confidence).toBe(0.3);

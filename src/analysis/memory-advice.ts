@@ -8,6 +8,9 @@
  *   not clear the alert in time lower it as much, and the summary says so.
  * - Correction: a person's correction on a near-identical incident overrides a weak or
  *   `unknown` analyzer finding; a strong finding stands (it is evidence about this incident).
+ *   Where the correction's category is the diagnosis' (decided either way), the action the
+ *   person chose becomes `memoryAction`, which the planner follows when this incident's
+ *   evidence supports it.
  * - Everything else is only shown beside the diagnosis.
  */
 import type { Diagnosis, SimilarIncidentRef } from "../core/diagnosis.js";
@@ -30,6 +33,11 @@ export const MemoryPolicy = {
 
 const STOOD = new Set<string>([Outcome.Confirmed, Outcome.Resolved]);
 
+/** Similarity to two decimals: closer than that, incidents are equally alike. */
+function closeness(s: SimilarIncident): number {
+  return Math.round(s.similarity * 100);
+}
+
 export function adviseFromMemory(diagnosis: Diagnosis, similar: readonly SimilarIncident[]): Diagnosis {
   const relevant = similar
     .filter((s) => s.similarity >= MemoryPolicy.relevant)
@@ -41,12 +49,26 @@ export function adviseFromMemory(diagnosis: Diagnosis, similar: readonly Similar
     ...(s.action ? { action: s.action } : {}),
     outcome: s.outcome,
   }));
-  const withRefs: Diagnosis = { ...diagnosis, similar: refs };
+  // The closest correction; among equally close ones the latest, as the last feedback on one incident counts.
+  const correction = relevant
+    .filter(
+      (s) =>
+        s.outcome === Outcome.Corrected &&
+        s.similarity >= MemoryPolicy.nearIdentical &&
+        isCategory(s.category),
+    )
+    .sort((a, b) => closeness(b) - closeness(a) || b.updatedAt.localeCompare(a.updatedAt))[0];
+  // The category already agrees with the person's: only their choice of action is news.
+  const chosenAction =
+    correction?.category === diagnosis.category && isAction(correction.action)
+      ? correction.action
+      : undefined;
+  const withRefs: Diagnosis = {
+    ...diagnosis,
+    similar: refs,
+    ...(chosenAction ? { memoryAction: chosenAction } : {}),
+  };
 
-  const correction = relevant.find(
-    (s) =>
-      s.outcome === Outcome.Corrected && s.similarity >= MemoryPolicy.nearIdentical && isCategory(s.category),
-  );
   const weak = diagnosis.category === Category.Unknown || diagnosis.confidence < MemoryPolicy.weakFinding;
   if (correction && weak && correction.category !== diagnosis.category) {
     return {

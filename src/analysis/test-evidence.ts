@@ -11,6 +11,7 @@ import type {
   PodEvidence,
   ProbeEvidence,
   RevisionEvidence,
+  RolloutEvidence,
   WorkloadEvidence,
 } from "../core/evidence.js";
 
@@ -129,6 +130,22 @@ export function revision(overrides: Partial<RevisionEvidence> & { revision: numb
   };
 }
 
+/** The rollout of Deployment `app`: the current revision and, where one is, the last healthy one. */
+export function rollout(
+  current: RevisionEvidence,
+  lastHealthy?: RevisionEvidence,
+  overrides: Partial<RolloutEvidence> = {},
+): RolloutEvidence {
+  return {
+    workload: { kind: "Deployment", namespace: NS, name: "app" },
+    revisions: lastHealthy ? [current, lastHealthy] : [current],
+    current,
+    ...(lastHealthy ? { lastHealthy } : {}),
+    progressDeadlineExceeded: false,
+    ...overrides,
+  };
+}
+
 export function evidence(overrides: Partial<Evidence> = {}): Evidence {
   return {
     collectedAt: "2026-03-14T10:45:00.000Z",
@@ -173,5 +190,23 @@ export function crashing(
     restartCount: 7,
     ...(termination ? { lastTermination: termination } : {}),
     ...overrides,
+  });
+}
+
+/** The app crash-loops on a refused connection to the StatefulSet `db`, scaled to zero from 2. */
+export function dependencyScaledToZero(): Evidence {
+  return evidence({
+    pods: [pod({ containers: [crashing({ reason: "Error", exitCode: 1 })] })],
+    logs: [
+      log("ConnectionRefusedError: [Errno 111] Connect call failed ('10.0.0.5', 5432) connecting to db:5432"),
+    ],
+    relatedWorkloads: [
+      workload({
+        ref: { kind: "StatefulSet", namespace: NS, name: "db" },
+        replicas: 0,
+        readyReplicas: 0,
+        annotations: { "downscaler/original-replicas": "2" },
+      }),
+    ],
   });
 }

@@ -3,6 +3,7 @@ import { diagnose } from "../analysis/diagnose.js";
 import {
   container,
   crashing,
+  dependencyScaledToZero,
   event,
   evidence,
   log,
@@ -229,23 +230,7 @@ describe("planRemediation", () => {
   });
 
   it("dependency scaled to zero scales the dependency's own workload back", () => {
-    const e = evidence({
-      pods: [pod({ containers: [crashing({ reason: "Error", exitCode: 1 })] })],
-      logs: [
-        log(
-          "ConnectionRefusedError: [Errno 111] Connect call failed ('10.0.0.5', 5432) connecting to db:5432",
-        ),
-      ],
-      relatedWorkloads: [
-        workload({
-          ref: { kind: "StatefulSet", namespace: NS, name: "db" },
-          replicas: 0,
-          readyReplicas: 0,
-          annotations: { "downscaler/original-replicas": "2" },
-        }),
-      ],
-    });
-    const p = plan(e);
+    const p = plan(dependencyScaledToZero());
     expect(p).toMatchObject({
       action: "scale",
       target: { kind: "StatefulSet", namespace: NS, name: "db" },

@@ -2,7 +2,10 @@
  * Chooses the remediation for a diagnosis from the closed catalogue and computes its
  * parameters from the evidence. One rule per category: a bounded automatic change
  * where one is safe and the evidence gives the numbers, `manual` with a precise
- * reason otherwise. Pure: evidence and diagnosis in, plan out.
+ * reason otherwise. An action a person chose on a near-identical past incident
+ * (`diagnosis.memoryAction`) is planned instead when this evidence supports it
+ * (memory-action.ts). Every plan is checked (validate.ts) before it is proposed. Pure:
+ * evidence and diagnosis in, plan out.
  */
 import type { Diagnosis, Finding, RemediationPlan, TargetRef } from "../core/diagnosis.js";
 import type { Evidence, ObjectRef, ProbeEvidence } from "../core/evidence.js";
@@ -15,16 +18,17 @@ import {
   safeCpu,
 } from "../analysis/facts.js";
 import { planAdjustProbe, type ProbeName } from "./planners/adjust-probe.js";
-import { workloadTarget } from "./planners/common.js";
-import { workloadNameFromPod } from "../core/pod-name.js";
+import { describeTarget as describe, incidentTarget as target } from "./planners/common.js";
 import { planExpandPvc } from "./planners/expand-pvc.js";
 import { planIncreaseCpuLimit } from "./planners/increase-cpu-limit.js";
 import { planIncreaseHpaMax } from "./planners/increase-hpa-max.js";
 import { planIncreaseMemoryLimit } from "./planners/increase-memory-limit.js";
 import { planManual } from "./planners/manual.js";
 import { planRestart } from "./planners/restart.js";
-import { planRollback } from "./planners/rollback.js";
+import { healthyPrevious, planRollback } from "./planners/rollback.js";
 import { planScale } from "./planners/scale.js";
+import { followMemoryAction } from "./memory-action.js";
+import { validated } from "./validate.js";
 
 type Data = Record<string, unknown>;
 
@@ -51,37 +55,8 @@ function ref(d: Data | undefined, k: string): ObjectRef | undefined {
     : undefined;
 }
 
-/** A target for when the evidence names no workload: the subject's own object, never a Pod. */
-function fallbackTarget(e: Evidence, container?: string): TargetRef {
-  const s = e.subject;
-  const ns = s.namespace ? { namespace: s.namespace } : {};
-  if (s.horizontalpodautoscaler)
-    return { kind: "HorizontalPodAutoscaler", ...ns, name: s.horizontalpodautoscaler };
-  if (s.persistentvolumeclaim) return { kind: "PersistentVolumeClaim", ...ns, name: s.persistentvolumeclaim };
-  if (s.node) return { kind: "Node", name: s.node };
-  // The evidence names no owner, not even from the pod's name (evidence.ts infers those
-  // it can): strip the generated suffix rather than target a bare pod.
-  const name = workloadNameFromPod(s.pod ?? "unknown");
-  return { kind: "Deployment", ...ns, name, ...(container ? { container } : {}) };
-}
-
-function target(e: Evidence, container?: string): TargetRef {
-  return workloadTarget(e, container) ?? fallbackTarget(e, container);
-}
-
-function describe(t: TargetRef): string {
-  return `${t.kind} ${t.namespace ? `${t.namespace}/` : ""}${t.name}${t.container ? ` (container ${t.container})` : ""}`;
-}
-
 function topFinding(d: Diagnosis): Finding | undefined {
   return d.findings.find((f) => f.category === d.category);
-}
-
-/** The rollout's last healthy revision, when it differs from the failing current one. */
-function healthyPrevious(e: Evidence) {
-  const r = e.rollout;
-  if (!r?.lastHealthy || !r.current || r.lastHealthy.revision === r.current.revision) return undefined;
-  return { healthy: r.lastHealthy, current: r.current };
 }
 
 export function planRemediation(
@@ -89,6 +64,19 @@ export function planRemediation(
   diagnosis: Diagnosis,
   now: Date = new Date(),
 ): RemediationPlan {
+  const byCategory = validated(evidence, planForCategory(evidence, diagnosis, now), now);
+  if (!diagnosis.memoryAction) return byCategory;
+  return followMemoryAction(
+    evidence,
+    diagnosis,
+    byCategory,
+    (category) => planForCategory(evidence, { ...diagnosis, category }, now),
+    now,
+  );
+}
+
+/** The category's rule. */
+function planForCategory(evidence: Evidence, diagnosis: Diagnosis, now: Date): RemediationPlan {
   const e = evidence;
   const f = topFinding(diagnosis);
   const d = f?.data;

@@ -46,6 +46,16 @@ export async function postWebhook(system: System, body: unknown, headers: Record
   });
 }
 
+/** What a person says about an incident's diagnosis, through the API. */
+export async function postFeedback(system: System, incidentId: string, body: Record<string, string>) {
+  return system.app.inject({
+    method: "POST",
+    url: `/api/incidents/${incidentId}/feedback`,
+    headers: { "content-type": "application/json" },
+    payload: JSON.stringify(body),
+  });
+}
+
 /** Polls the store until `predicate` holds for some incident, or fails after `timeoutMs`. */
 export async function waitForIncident(
   system: System,

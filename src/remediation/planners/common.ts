@@ -6,6 +6,7 @@
 import type { RemediationPlan, TargetRef } from "../../core/diagnosis.js";
 import type { Evidence, ObjectRef } from "../../core/evidence.js";
 import type { RiskLevel } from "../../core/vocabulary.js";
+import { workloadNameFromPod } from "../../core/pod-name.js";
 
 export const API_VERSION: Record<string, string> = {
   Deployment: "apps/v1",
@@ -65,6 +66,30 @@ export function workloadTarget(e: Evidence, container?: string): TargetRef | und
     name: ref.name,
     ...(container ? { container } : {}),
   };
+}
+
+/** A target for when the evidence names no workload: the subject's own object, never a Pod. */
+function fallbackTarget(e: Evidence, container?: string): TargetRef {
+  const s = e.subject;
+  const ns = s.namespace ? { namespace: s.namespace } : {};
+  if (s.horizontalpodautoscaler)
+    return { kind: "HorizontalPodAutoscaler", ...ns, name: s.horizontalpodautoscaler };
+  if (s.persistentvolumeclaim) return { kind: "PersistentVolumeClaim", ...ns, name: s.persistentvolumeclaim };
+  if (s.node) return { kind: "Node", name: s.node };
+  // The evidence names no owner, not even from the pod's name (evidence.ts infers those
+  // it can): strip the generated suffix rather than target a bare pod.
+  const name = workloadNameFromPod(s.pod ?? "unknown");
+  return { kind: "Deployment", ...ns, name, ...(container ? { container } : {}) };
+}
+
+/** The object a plan for this incident changes: its workload, or failing that the alert's subject. */
+export function incidentTarget(e: Evidence, container?: string): TargetRef {
+  return workloadTarget(e, container) ?? fallbackTarget(e, container);
+}
+
+/** "Deployment shop/cart (container app)", for rationales. */
+export function describeTarget(t: TargetRef): string {
+  return `${t.kind} ${t.namespace ? `${t.namespace}/` : ""}${t.name}${t.container ? ` (container ${t.container})` : ""}`;
 }
 
 /** The workload itself, for changes that are not per container (replicas, rollout). */

@@ -1,6 +1,15 @@
 import type { RemediationPlan, TargetRef } from "../../core/diagnosis.js";
-import type { RevisionEvidence } from "../../core/evidence.js";
+import type { Evidence, RevisionEvidence } from "../../core/evidence.js";
 import { kubectlRef, nsFlag, patchFor, podTemplatePatch, toPlan, workloadOnly } from "./common.js";
+
+/** The rollout's last healthy revision, when it differs from the failing current one. */
+export function healthyPrevious(
+  e: Evidence,
+): { healthy: RevisionEvidence; current: RevisionEvidence } | undefined {
+  const r = e.rollout;
+  if (!r?.lastHealthy || !r.current || r.lastHealthy.revision === r.current.revision) return undefined;
+  return { healthy: r.lastHealthy, current: r.current };
+}
 
 /**
  * Returns the workload to its last healthy revision: the revision number and the

@@ -174,6 +174,16 @@ describe("KubernetesContextSource against the fake API server", () => {
     expect(names(bundle, "Pod")).toEqual(["redis-0"]);
   });
 
+  it("for a persistentvolumeclaim: a bare pod that mounts it", async () => {
+    const bare: KubeObject = {
+      ...pod("scratch", { app: "scratch" }, {}),
+      spec: { volumes: [{ name: "c", persistentVolumeClaim: { claimName: "cart-cache" } }], containers: [] },
+    };
+    const server = await start({ objects: [...objects, bare] });
+    const bundle = await source(server).gather(subject({ persistentvolumeclaim: "cart-cache" }));
+    expect(names(bundle, "Pod")).toEqual(["cart-7c9f6d8b5-k2x4p", "cart-7c9f6d8b5-w9z8q", "scratch"]);
+  });
+
   it("for a horizontalpodautoscaler: the HPA, its scale target and the target's pods", async () => {
     const server = await start();
     const bundle = await source(server).gather(subject({ horizontalpodautoscaler: "cart" }));

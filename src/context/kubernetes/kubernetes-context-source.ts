@@ -395,8 +395,12 @@ async function collect(g: Gathering, subject: AlertSubject): Promise<void> {
     }
     if (subject.horizontalpodautoscaler)
       first.push(g.read(RESOURCES.HorizontalPodAutoscaler, ns, subject.horizontalpodautoscaler));
-    if (subject.persistentvolumeclaim)
-      first.push(g.read(RESOURCES.PersistentVolumeClaim, ns, subject.persistentvolumeclaim));
+    const claim = subject.persistentvolumeclaim;
+    if (claim) {
+      first.push(g.read(RESOURCES.PersistentVolumeClaim, ns, claim));
+      // No selector finds the pods that mount a claim: the namespace's pods, kept when they do.
+      first.push(g.list(RESOURCES.Pod, ns, {}, (p) => mountsClaim(p.spec, claim)));
+    }
     for (const type of NAMESPACE_LISTS) first.push(g.list(type, ns));
     first.push(g.list(RESOURCES.ConfigMap, ns, { metadataOnly: true }));
     first.push(g.list(RESOURCES.Secret, ns, { metadataOnly: true }));

@@ -25,6 +25,8 @@ function past(
     signature: "sig",
     category,
     ...(action ? { action } : {}),
+    // A correction naming an action is a person's choice of action.
+    ...(action && outcome === Outcome.Corrected ? { actionByPerson: true } : {}),
     outcome,
     updatedAt: "2026-03-01T00:00:00.000Z",
     similarity,
@@ -145,5 +147,16 @@ describe("adviseFromMemory and remediation outcomes", () => {
     expect(advised.confidence).toBe(0.8);
     expect(advised.summary).toBe("analyzers said so.");
     expect(advised.similar).toHaveLength(2);
+  });
+});
+
+describe("adviseFromMemory and category-only corrections", () => {
+  it("does not pass on the action the system had planned for the category a person corrected", () => {
+    // The person said oom_killed; the record still holds the `manual` the system planned for `unknown`.
+    const corrected = { ...past(0.97, "oom_killed", Outcome.Corrected, "manual"), actionByPerson: undefined };
+    const advised = adviseFromMemory(diagnosis("unknown", 0.3), [corrected]);
+    expect(advised.category).toBe("oom_killed");
+    expect(advised.memoryAction).toBeUndefined();
+    expect(advised.summary).not.toContain("with action");
   });
 });

@@ -58,11 +58,12 @@ export function adviseFromMemory(diagnosis: Diagnosis, similar: readonly Similar
         isCategory(s.category),
     )
     .sort((a, b) => closeness(b) - closeness(a) || b.updatedAt.localeCompare(a.updatedAt))[0];
+  // Only an action a person chose counts: after a category-only correction the record
+  // still holds what the system planned for the wrong category.
+  const personsAction =
+    correction?.actionByPerson === true && isAction(correction.action) ? correction.action : undefined;
   // The category already agrees with the person's: only their choice of action is news.
-  const chosenAction =
-    correction?.category === diagnosis.category && isAction(correction.action)
-      ? correction.action
-      : undefined;
+  const chosenAction = correction?.category === diagnosis.category ? personsAction : undefined;
   const withRefs: Diagnosis = {
     ...diagnosis,
     similar: refs,
@@ -79,10 +80,10 @@ export function adviseFromMemory(diagnosis: Diagnosis, similar: readonly Similar
       summary:
         `A person corrected a near-identical incident (${correction.incidentId}, similarity ` +
         `${correction.similarity.toFixed(2)}) to ${correction.category}` +
-        `${correction.action && isAction(correction.action) ? ` with action ${correction.action}` : ""}; ` +
+        `${personsAction ? ` with action ${personsAction}` : ""}; ` +
         `the analyzers alone said ${diagnosis.category} (confidence ${diagnosis.confidence.toFixed(2)}). ` +
         diagnosis.summary,
-      memoryAction: correction.action,
+      ...(personsAction ? { memoryAction: personsAction } : {}),
     };
   }
 

@@ -94,7 +94,7 @@ export class IncidentMemory {
         : {
             outcome: Outcome.Corrected,
             ...(feedback.category && isCategory(feedback.category) ? { category: feedback.category } : {}),
-            ...(feedback.action ? { action: feedback.action } : {}),
+            ...(feedback.action ? { action: feedback.action, actionByPerson: true } : {}),
           };
     await this.#store.updateRecord(await this.#space(), incidentId, {
       ...patch,

@@ -21,6 +21,11 @@ export interface MemoryRecord {
   signature: string;
   category: Category;
   action?: Action;
+  /**
+   * True when a person chose `action` (a correction naming one); otherwise it is what the
+   * system planned, which a category-only correction leaves as it was.
+   */
+  actionByPerson?: boolean;
   targetKind?: string;
   outcome: Outcome;
   updatedAt: string;

@@ -226,6 +226,7 @@ function toMetadata(record: MemoryRecord): Metadata {
     updatedAt: record.updatedAt,
     // Chroma merges metadata on update; null removes a key, so absent fields stay absent.
     action: record.action ?? null,
+    actionByPerson: record.actionByPerson ?? null,
     targetKind: record.targetKind ?? null,
   };
   return metadata;
@@ -241,6 +242,7 @@ function fromMetadata(id: string, metadata: Metadata | null, document: string | 
     updatedAt: typeof m.updatedAt === "string" ? m.updatedAt : "",
   };
   if (isAction(m.action)) record.action = m.action;
+  if (m.actionByPerson === true) record.actionByPerson = true;
   if (typeof m.targetKind === "string") record.targetKind = m.targetKind;
   return record;
 }

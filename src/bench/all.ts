@@ -1,9 +1,12 @@
 /**
- * `npm run bench`: the analysis benchmark (run.ts), then the NATS JetStream ingest
- * benchmark (ingest.ts, which writes bench/results/ingest.{json,md}), then a summary.
+ * `npm run bench`: the analysis benchmark (run.ts), the NATS JetStream ingest benchmark
+ * (ingest.ts, which writes bench/results/ingest.{json,md}), then the incident-memory
+ * benchmark (memory.ts: embedded store exact and HNSW, and Chroma; writes
+ * bench/results/memory.{json,md}), then a summary.
  *   node --expose-gc dist/bench/all.js [scenarios-dir]
  */
 import { runIngestBench, summarise } from "./ingest.js";
+import { runMemoryBench, summariseMemory } from "./memory.js";
 import { DEFAULT_SCENARIOS, runAnalysisBench } from "./run.js";
 
 async function main(): Promise<void> {
@@ -13,8 +16,12 @@ async function main(): Promise<void> {
   console.log("== ingest: NATS JetStream (loopback)");
   const report = await runIngestBench();
   console.log("");
-  console.log("== summary (bench/results/ingest.md)");
+  console.log("== incident memory: embedded (exact, HNSW) and Chroma");
+  const memory = await runMemoryBench();
+  console.log("");
+  console.log("== summary (bench/results/ingest.md, bench/results/memory.md)");
   for (const line of summarise(report)) console.log(line);
+  for (const line of summariseMemory(memory)) console.log(line);
 }
 
 main().then(

@@ -376,7 +376,7 @@ function describeFigure(f: LoadFigure): string {
   return `${f.requestsPerSec.toFixed(0)}/s  p50 ${f.p50Ms.toFixed(1)} ms  p99 ${f.p99Ms.toFixed(1)} ms  non-2xx ${f.non2xx}  errors ${f.errors}  CPU cores server ${cores(f.cpu.server)} nats ${cores(f.cpu.natsServer)} load ${cores(f.cpu.loadGenerator)}`;
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index]!;
@@ -666,7 +666,7 @@ function machine(natsServer: string, loadAtStart: number): IngestReport["machine
   };
 }
 
-const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 const cores = (n: number | undefined): string => (n === undefined ? "-" : n.toFixed(2));
 
 export function renderMarkdown(report: IngestReport): string {
@@ -738,7 +738,7 @@ export function renderMarkdown(report: IngestReport): string {
 }
 
 /** Writes a results file as the repository's Prettier would format it (`prettier --check .` stays clean). */
-async function writeFormatted(file: string, text: string): Promise<void> {
+export async function writeFormatted(file: string, text: string): Promise<void> {
   let out = `${text}\n`;
   try {
     const prettier = await import("prettier");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InputError } from "../core/errors.js";
+import { parseBody } from "../core/parse-body.js";
 import type { Feedback, Incident } from "../core/incident.js";
 import { ACTIONS, CATEGORIES, type Action, type Category } from "../core/vocabulary.js";
 import type { IncidentStore } from "../store/incident-store.js";
@@ -20,16 +20,7 @@ export type FeedbackInput = z.infer<typeof feedbackSchema>;
 
 /** Validates a feedback body; InputError naming the first bad field. */
 export function parseFeedback(body: unknown): FeedbackInput {
-  const result = feedbackSchema.safeParse(body ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field =
-      issue?.code === "unrecognized_keys"
-        ? issue.keys.join(",")
-        : issue?.path.map(String).join(".") || "(body)";
-    throw new InputError(`invalid feedback: ${field}: ${issue?.message ?? "invalid"}`, field);
-  }
-  return result.data;
+  return parseBody(feedbackSchema, body, "feedback");
 }
 
 /** Called after feedback is stored (e.g. to update the incident's memory record). */

@@ -7,6 +7,7 @@ import {
   type RemediationOutcome,
 } from "../core/incident.js";
 import { judgeOutcome, withApplied, withOutcome } from "../core/outcome.js";
+import { parseBody } from "../core/parse-body.js";
 import type { IncidentStore } from "../store/incident-store.js";
 import { z } from "zod";
 
@@ -39,16 +40,7 @@ export type AppliedInput = z.infer<typeof appliedSchema>;
 
 /** Validates a body of POST /api/incidents/:id/applied; InputError naming the first bad field. */
 export function parseApplied(body: unknown): AppliedInput {
-  const result = appliedSchema.safeParse(body ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field =
-      issue?.code === "unrecognized_keys"
-        ? issue.keys.join(",")
-        : issue?.path.map(String).join(".") || "(body)";
-    throw new InputError(`invalid applied record: ${field}: ${issue?.message ?? "invalid"}`, field);
-  }
-  return result.data;
+  return parseBody(appliedSchema, body, "applied record");
 }
 
 /**

@@ -1,0 +1,17 @@
+import type { z } from "zod";
+import { InputError } from "./errors.js";
+
+/**
+ * Validates an API body against its schema; InputError naming the first bad field
+ * (unknown keys by name), which the HTTP layer answers 400 with.
+ */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field =
+    issue?.code === "unrecognized_keys"
+      ? issue.keys.join(",")
+      : issue?.path.map(String).join(".") || "(body)";
+  throw new InputError(`invalid ${what}: ${field}: ${issue?.message ?? "invalid"}`, field);
+}

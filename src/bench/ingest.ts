@@ -10,17 +10,29 @@
  *
  *   node dist/bench/ingest.js          (after npm run build)
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import autocannon from "autocannon";
 import { freePort, natsServerVersion, startNatsServer, type NatsServer } from "../harness/nats-server.js";
 import { syntheticWebhook } from "../harness/webhooks.js";
+import {
+  fmt,
+  loadAverage,
+  machine,
+  packageVersion,
+  percentile,
+  runIfMain,
+  targetLines,
+  targetsSection,
+  writeFormatted,
+  type Machine,
+  type Target,
+} from "./report.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(ROOT, "dist/cli/bin.js");
@@ -88,17 +100,7 @@ export interface EndToEndFigure {
 
 export interface IngestReport {
   date: string;
-  machine: {
-    nproc: number;
-    cpu: string;
-    memGiB: number;
-    node: string;
-    natsServer: string;
-    autocannon: string;
-    commit: string;
-    /** 1-minute load average at the start and at the end: other work on the machine skews every figure. */
-    loadAverage: { start: number; end: number };
-  };
+  machine: Machine & { natsServer: string; autocannon: string };
   settings: { durationS: number; warmupS: number; connections: number; rounds: number };
   /** Every round of the HTTP targets, and the ratio C / B within each round. */
   rounds: { round: number; A: LoadFigure; B: LoadFigure; C0: LoadFigure; C: LoadFigure; cOverB: number }[];
@@ -113,7 +115,7 @@ export interface IngestReport {
     naiveOverBarePublish: number;
   };
   endToEnd: EndToEndFigure;
-  targets: { name: string; target: string; value: string; met: boolean }[];
+  targets: Target[];
 }
 
 /** Every child process of the run, killed at the end whatever happens. */
@@ -376,12 +378,6 @@ function describeFigure(f: LoadFigure): string {
   return `${f.requestsPerSec.toFixed(0)}/s  p50 ${f.p50Ms.toFixed(1)} ms  p99 ${f.p99Ms.toFixed(1)} ms  non-2xx ${f.non2xx}  errors ${f.errors}  CPU cores server ${cores(f.cpu.server)} nats ${cores(f.cpu.natsServer)} load ${cores(f.cpu.loadGenerator)}`;
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
-
 /** D: publish-with-ack from one client in this process, `concurrency` publishes in flight, no HTTP. */
 async function barePublish(
   url: string,
@@ -638,35 +634,14 @@ export async function endToEnd(
   }
 }
 
-function machine(natsServer: string, loadAtStart: number): IngestReport["machine"] {
-  let commit = "unknown";
-  try {
-    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim();
-  } catch {
-    // not a git checkout
-  }
-  let autocannonVersion = "unknown";
-  try {
-    const pkg = JSON.parse(readFileSync(join(ROOT, "node_modules/autocannon/package.json"), "utf8")) as {
-      version: string;
-    };
-    autocannonVersion = pkg.version;
-  } catch {
-    // not installed where expected
-  }
+function ingestMachine(natsServer: string, loadAtStart: number): IngestReport["machine"] {
   return {
-    nproc: availableParallelism(),
-    cpu: cpus()[0]?.model ?? "unknown",
-    memGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-    node: process.version,
+    ...machine(ROOT, loadAtStart),
     natsServer,
-    autocannon: autocannonVersion,
-    commit,
-    loadAverage: { start: loadAtStart, end: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
+    autocannon: packageVersion(ROOT, "autocannon"),
   };
 }
 
-export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 const cores = (n: number | undefined): string => (n === undefined ? "-" : n.toFixed(2));
 
 export function renderMarkdown(report: IngestReport): string {
@@ -728,26 +703,9 @@ export function renderMarkdown(report: IngestReport): string {
     "",
     `Slowest 202 → plan stored per second of the run (ms): ${e.perSecondMaxMs.join(", ")}.`,
     "",
-    "## Targets",
-    "",
-    "| target | wanted | this run | met |",
-    "| --- | --- | --- | --- |",
-    ...report.targets.map((t) => `| ${t.name} | ${t.target} | ${t.value} | ${t.met ? "yes" : "**no**"} |`),
+    ...targetsSection(report.targets),
     "",
   ].join("\n");
-}
-
-/** Writes a results file as the repository's Prettier would format it (`prettier --check .` stays clean). */
-export async function writeFormatted(file: string, text: string): Promise<void> {
-  let out = `${text}\n`;
-  try {
-    const prettier = await import("prettier");
-    const config = (await prettier.resolveConfig(file)) ?? {};
-    out = await prettier.format(text, { ...config, filepath: file });
-  } catch {
-    // Prettier is a devDependency; without it the file is written as generated.
-  }
-  writeFileSync(file, out);
 }
 
 export async function runIngestBench(options: IngestBenchOptions = {}): Promise<IngestReport> {
@@ -760,7 +718,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
   };
   const outDir = options.outDir ?? join(ROOT, "bench/results");
   const date = new Date().toISOString();
-  const loadAtStart = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  const loadAtStart = loadAverage();
   const natsVersion = await natsServerVersion();
   let nats: NatsServer | undefined;
   const onSignal = (): void => {
@@ -862,7 +820,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
     const clean = c.non2xx === 0 && c.errors === 0;
     const report: IngestReport = {
       date,
-      machine: machine(natsVersion, loadAtStart),
+      machine: ingestMachine(natsVersion, loadAtStart),
       settings,
       rounds: rounds.A.map((_, k) => ({
         round: k + 1,
@@ -919,17 +877,8 @@ export function summarise(report: IngestReport): string[] {
     ),
     `ingest  ratios  C/B ${fmt(r.collectorOverNaive, 2)}  C/A ${fmt(r.collectorOverEmpty, 2)}  C0/B ${fmt(r.httpPathOverNaive, 2)}  B/A ${fmt(r.naiveOverEmpty, 2)}  B/D ${fmt(r.naiveOverBarePublish, 2)}`,
     `e2e     ${e.rate}/s for ${e.seconds}s: ${e.planned}/${e.accepted} planned, 202 → plan stored p50 ${fmt(e.planStoredP50Ms, 0)} ms p99 ${fmt(e.planStoredP99Ms, 0)} ms`,
-    ...report.targets.map((t) => `target  ${t.name} ${t.target}: ${t.value} ${t.met ? "met" : "NOT MET"}`),
+    ...targetLines(report.targets),
   ];
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runIngestBench()
-    .then((report) => {
-      for (const line of summarise(report)) console.log(line);
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
-}
+runIfMain(import.meta.url, () => runIngestBench(), summarise);

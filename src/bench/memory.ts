@@ -11,12 +11,11 @@
  *
  *   node --expose-gc dist/bench/memory.js          (after npm run build)
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { ChromaClient, type Collection } from "chromadb";
 import { startChromaServer, type ChromaServer } from "../harness/chroma-server.js";
 import { HashingEmbedder } from "../memory/embedders/hashing-embedder.js";
@@ -24,7 +23,19 @@ import { ChromaVectorStore, collectionName } from "../memory/stores/chroma-vecto
 import { EmbeddedVectorStore } from "../memory/stores/embedded-vector-store.js";
 import type { MemoryRecord, SimilarIncident, VectorSpace, VectorStore } from "../memory/vector-store.js";
 import { incidentSource } from "./incident-corpus.js";
-import { fmt, percentile, writeFormatted } from "./ingest.js";
+import {
+  fmt,
+  loadAverage,
+  machine,
+  packageVersion,
+  percentile,
+  runIfMain,
+  targetLines,
+  targetsSection,
+  writeFormatted,
+  type Machine,
+  type Target,
+} from "./report.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DIMENSION = 384;
@@ -97,20 +108,11 @@ export interface SizeFigures {
 
 export interface MemoryReport {
   date: string;
-  machine: {
-    nproc: number;
-    cpu: string;
-    memGiB: number;
-    node: string;
-    commit: string;
-    hnswlib: string;
-    chroma: string;
-    loadAverage: { start: number; end: number };
-  };
+  machine: Machine & { hnswlib: string; chroma: string };
   settings: { queries: number; k: number; batch: number; dimension: number; embedder: string };
   sizes: SizeFigures[];
   chromaSkipped?: string;
-  targets: { name: string; target: string; value: string; met: boolean }[];
+  targets: Target[];
 }
 
 const K = 5;
@@ -132,33 +134,11 @@ function processRssMiB(pid: number | undefined): number {
   }
 }
 
-function version(pkg: string): string {
-  try {
-    const json = JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as {
-      version: string;
-    };
-    return json.version;
-  } catch {
-    return "unknown";
-  }
-}
-
-function machine(loadAtStart: number): MemoryReport["machine"] {
-  let commit = "unknown";
-  try {
-    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT }).toString().trim();
-  } catch {
-    // not a git checkout
-  }
+function memoryMachine(loadAtStart: number): MemoryReport["machine"] {
   return {
-    nproc: availableParallelism(),
-    cpu: cpus()[0]?.model ?? "unknown",
-    memGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-    node: process.version,
-    commit,
-    hnswlib: `hnswlib-node ${version("hnswlib-node")}`,
-    chroma: `chromadb ${version("chroma-server")} server, chromadb ${version("chromadb")} client`,
-    loadAverage: { start: loadAtStart, end: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
+    ...machine(ROOT, loadAtStart),
+    hnswlib: `hnswlib-node ${packageVersion(ROOT, "hnswlib-node")}`,
+    chroma: `chromadb ${packageVersion(ROOT, "chroma-server")} server, chromadb ${packageVersion(ROOT, "chromadb")} client`,
   };
 }
 
@@ -419,7 +399,7 @@ export async function runMemoryBench(options: MemoryBenchOptions = {}): Promise<
   };
   const outDir = options.outDir ?? join(ROOT, "bench/results");
   const date = new Date().toISOString();
-  const loadAtStart = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  const loadAtStart = loadAverage();
   const dir = mkdtempSync(join(tmpdir(), "aiops-memory-bench-"));
   let server: ChromaServer | undefined;
   let chromaSkipped: string | undefined = options.chroma === false ? "not requested" : undefined;
@@ -459,7 +439,7 @@ export async function runMemoryBench(options: MemoryBenchOptions = {}): Promise<
     const c = largest.chroma;
     const report: MemoryReport = {
       date,
-      machine: machine(loadAtStart),
+      machine: memoryMachine(loadAtStart),
       settings,
       sizes: results,
       ...(chromaSkipped ? { chromaSkipped } : {}),
@@ -523,7 +503,7 @@ export function renderMarkdown(report: MemoryReport): string {
     "",
     `Data: synthetic incident signatures in the format of src/memory/signature.ts (src/bench/incident-corpus.ts: 2000 apps failing in the RCA vocabulary's failure modes, recurring with variations of exit codes, events, probes and log lines), embedded by the ${s.embedder} feature-hashing embedder at ${s.dimension} dimensions. ${s.queries} queries are further incidents of the same source: near stored ones, some identical (counts below).`,
     "",
-    `Method: each store is filled through its VectorStore adapter in batches of ${s.batch} (embedded: one SQLite transaction per batch in a file with synchronous=full; Chroma: one upsert request per batch). Then ${s.queries} top-${s.k} queries, one at a time after 20 warm-up queries; latency is the awaited call. Recall@${s.k} is tie-aware against the exact scan: a returned incident counts when its exact cosine similarity is at least the ${s.k}th exact similarity less 1e-6. Memory: for the embedded store, the growth of this process's RSS (after a GC) from before the store was opened to after its vectors were loaded (and, for HNSW, indexed); for Chroma, the growth of the server process's VmRSS (/proc) while the collection was filled. The HNSW index (hnswlib, M 16, efConstruction 100, ef 128) is built by a second store on the same file, as after a restart without a saved index: in slices of 5 ms that yield to the event loop, queries scanning meanwhile. Chroma's bare query is the chromadb client's \`collection.query\` with the same vector and includes (distances, metadatas, documents), interleaved with the adapter's query one by one.`,
+    `Method: each store is filled through its VectorStore adapter in batches of ${s.batch} (embedded: one SQLite transaction per batch in a file with synchronous=full; Chroma: one upsert request per batch). Then ${s.queries} top-${s.k} queries, one at a time after 20 warm-up queries; latency is the awaited call. Recall@${s.k} is tie-aware against the exact scan: a returned incident counts when its exact cosine similarity is at least the ${s.k}th exact similarity less 1e-6. Memory: for the embedded store, the growth of this process's RSS (after a GC) from before the store was opened to after its vectors were loaded (and, for HNSW, indexed); for Chroma, the growth of the server process's VmRSS (/proc) while the collection was filled. The HNSW store's memory is its own copy of the vectors (as the exact store's) plus the index: hnswlib keeps a copy of each vector and the graph, with room for 25% more rows. The HNSW index (hnswlib, M 16, efConstruction 100, ef 128) is built by a second store on the same file, as after a restart without a saved index: in slices of 5 ms that yield to the event loop, queries scanning meanwhile. Chroma's bare query is the chromadb client's \`collection.query\` with the same vector and includes (distances, metadatas, documents), interleaved with the adapter's query one by one.`,
     "",
     "## Queries and inserts",
     "",
@@ -554,11 +534,7 @@ export function renderMarkdown(report: MemoryReport): string {
     "",
     `Queries answered by the index / by a scan, of the ${s.queries} timed and 20 warm-up queries after the build: ${report.sizes.map((z) => `${z.size}: ${z.embedded.hnsw.answeredByIndex} / ${z.embedded.hnsw.answeredByScan}`).join("; ")} (the first query, during the build, is the one scan).`,
     "",
-    "## Targets",
-    "",
-    "| target | wanted | this run | met |",
-    "| --- | --- | --- | --- |",
-    ...report.targets.map((t) => `| ${t.name} | ${t.target} | ${t.value} | ${t.met ? "yes" : "**no**"} |`),
+    ...targetsSection(report.targets),
     "",
   ].join("\n");
 }
@@ -575,19 +551,7 @@ export function summariseMemory(report: MemoryReport): string[] {
           : ""),
     );
   }
-  return [
-    ...lines,
-    ...report.targets.map((t) => `target  ${t.name} ${t.target}: ${t.value} ${t.met ? "met" : "NOT MET"}`),
-  ];
+  return [...lines, ...targetLines(report.targets)];
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runMemoryBench()
-    .then((report) => {
-      for (const line of summariseMemory(report)) console.log(line);
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    });
-}
+runIfMain(import.meta.url, () => runMemoryBench(), summariseMemory);

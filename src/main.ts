@@ -41,6 +41,9 @@ import { EmbeddedVectorStore } from "./memory/stores/embedded-vector-store.js";
 import { ChromaVectorStore } from "./memory/stores/chroma-vector-store.js";
 import type { VectorStore } from "./memory/vector-store.js";
 import { MemoryBus } from "./transport/memory/memory-bus.js";
+import { createLanguageModel } from "./llm/index.js";
+import type { LanguageModel } from "./llm/language-model.js";
+import { createModelDiagnosis, type ModelDiagnosis } from "./llm/model-diagnosis.js";
 
 export const ROLES = ["collector", "rca", "remediator"] as const;
 /** The agents a process runs: all three (`aiops start`) or one (`aiops collector|rca|remediator`). */
@@ -56,6 +59,8 @@ export interface SystemOverrides {
   /** Replaces the analyzers or planners (tests; later, the model-assisted RCA). */
   diagnose?: typeof diagnose;
   plan?: typeof planRemediation;
+  /** A language model built by the caller (eval, tests) instead of the configured one. */
+  languageModel?: LanguageModel;
 }
 
 export interface System {
@@ -278,6 +283,34 @@ export function natsConnectionOptions(config: Config): NatsConnectionOptions {
   };
 }
 
+/** The model's part in the RCA, when a model is configured (or given); undefined for `none`. */
+function openModelDiagnosis(
+  config: Config["llm"],
+  metrics: Metrics,
+  given: LanguageModel | undefined,
+  clock: (() => Date) | undefined,
+): ModelDiagnosis | undefined {
+  const model =
+    given ??
+    createLanguageModel({
+      kind: config.kind,
+      ollama: config.ollama,
+      openai: config.openai,
+    });
+  if (!model) return undefined;
+  return createModelDiagnosis({
+    model,
+    metrics,
+    language: config.language,
+    budgetTokens: config.budgetTokens,
+    timeoutMs: config.timeoutMs,
+    concurrency: config.concurrency,
+    cacheSize: config.cacheSize,
+    cacheTtlMs: config.cacheTtlMs,
+    ...(clock ? { clock } : {}),
+  });
+}
+
 export async function createSystem(config: Config, overrides: SystemOverrides = {}): Promise<System> {
   const roles = new Set<Role>(overrides.roles ?? ROLES);
   if (config.bus.kind === "memory" && roles.size < ROLES.length) {
@@ -325,7 +358,14 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
   const agents = [
     ...(roles.has("collector") ? [createCollector({ ...common, context, outcomes })] : []),
     ...(roles.has("rca")
-      ? [createRcaAgent({ ...common, memory, diagnose: overrides.diagnose ?? diagnose })]
+      ? [
+          createRcaAgent({
+            ...common,
+            memory,
+            model: openModelDiagnosis(config.llm, metrics, overrides.languageModel, overrides.clock),
+            diagnose: overrides.diagnose ?? diagnose,
+          }),
+        ]
       : []),
     ...(roles.has("remediator")
       ? [createRemediator({ ...common, memory, plan: overrides.plan ?? planRemediation })]

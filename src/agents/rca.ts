@@ -11,6 +11,7 @@ import { Stage } from "../transport/subjects.js";
 import { instrumented, type MemoryMetrics, type StageMetrics } from "./stage.js";
 import { adviseFromMemory } from "../analysis/memory-advice.js";
 import type { IncidentMemory, Recollection } from "../memory/incident-memory.js";
+import type { ModelDiagnosis } from "../llm/model-diagnosis.js";
 
 export interface RcaDeps {
   bus: Bus;
@@ -20,6 +21,11 @@ export interface RcaDeps {
   diagnose: (evidence: Evidence, now: Date) => Diagnosis | Promise<Diagnosis>;
   /** Recalls similar past incidents and remembers this one; the RCA works without it. */
   memory?: IncidentMemory;
+  /**
+   * The language model's say on each diagnosis (analysis/model/combine.ts decides how much);
+   * without it the analyzers and memory decide alone. It never rejects.
+   */
+  model?: ModelDiagnosis;
   clock?: () => Date;
   maxDeliver?: number;
   /** How often a running handler tells the bus it is still working (below the ack wait). */
@@ -66,6 +72,8 @@ export function createRcaAgent(deps: RcaDeps) {
       diagnosis = await deps.diagnose(incident.evidence, clock());
       const recollection = await recall(incidentId, incident.evidence);
       if (recollection) diagnosis = adviseFromMemory(diagnosis, recollection.similar);
+      if (deps.model)
+        diagnosis = await deps.model.refine({ incidentId, evidence: incident.evidence, diagnosis });
       const decided = diagnosis;
       await deps.store.update(incidentId, (i) =>
         i.diagnosis
@@ -85,6 +93,13 @@ export function createRcaAgent(deps: RcaDeps) {
           confidence: diagnosis.confidence,
           decidedBy: diagnosis.decidedBy,
           similar: diagnosis.similar?.length ?? 0,
+          ...(diagnosis.model
+            ? {
+                model: diagnosis.model.model,
+                modelVerdict: diagnosis.model.verdict,
+                modelReason: diagnosis.model.reason,
+              }
+            : {}),
         },
         "incident diagnosed",
       );

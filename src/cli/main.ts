@@ -5,8 +5,10 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, setPath } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { createSystem, type Role } from "../main.js";
-import { printEvalReport } from "../eval/report.js";
+import { printEvalReport, printModelComparison } from "../eval/report.js";
 import { evaluateDir } from "../eval/run.js";
+import { compareRuns } from "../eval/compare.js";
+import { createLanguageModel } from "../llm/index.js";
 import { AuthError, BackendError, InputError, NotFoundError } from "../core/errors.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { replay } from "./replay.js";
@@ -55,6 +57,12 @@ const CONFIG_FLAGS: { flag: string; key: string; path: string; description: stri
     key: "ollamaUrl",
     path: "memory.ollama.url",
     description: "Ollama server of the ollama embedder",
+  },
+  {
+    flag: "--llm <kind>",
+    key: "llm",
+    path: "llm.kind",
+    description: "language model of the RCA: none | ollama | openai",
   },
   {
     flag: "--context <kind>",
@@ -294,16 +302,62 @@ export function buildProgram(): Command {
     .option("--json", "print machine-readable results")
     .option("--min-pass <ratio>", "exit non-zero when the pass rate is below this (0..1)", ratio)
     .option("--timeout-ms <ms>", "per scenario", (v) => Number(v), 10_000)
-    .action(async (dir: string, opts: { json?: boolean; minPass?: number; timeoutMs: number }) => {
-      const report = await evaluateDir(dir, { timeoutMs: opts.timeoutMs });
-      if (opts.json) console.log(JSON.stringify(report, null, 2));
-      else printEvalReport(report, (line) => console.log(line));
-      if (opts.minPass !== undefined && report.summary.passRate < opts.minPass) {
-        if (!opts.json)
-          console.error(`pass rate ${report.summary.passRate} is below --min-pass ${opts.minPass}`);
-        process.exitCode = ExitCode.BelowThreshold;
-      }
-    });
+    .addOption(
+      new Option("--llm <kind>", "also run with this model in the loop and compare").choices([
+        "ollama",
+        "openai",
+      ]),
+    )
+    .option("--llm-model <name>", "the chat model (ollama: mistral by default)")
+    .option("--llm-url <url>", "the Ollama server, or the OpenAI-compatible base URL")
+    .option("-c, --config <file>", "config file whose llm keys apply (YAML or JSON)")
+    .action(
+      async (
+        dir: string,
+        opts: {
+          json?: boolean;
+          minPass?: number;
+          timeoutMs: number;
+          llm?: "ollama" | "openai";
+          llmModel?: string;
+          llmUrl?: string;
+          config?: string;
+        },
+      ) => {
+        const rules = await evaluateDir(dir, { timeoutMs: opts.timeoutMs });
+        let report = rules;
+        if (opts.llm) {
+          const kind = opts.llm;
+          const flags: Record<string, unknown> = { llm: { kind } };
+          const key = kind === "ollama" ? "llm.ollama" : "llm.openai";
+          if (opts.llmModel) setPath(flags, `${key}.model`, opts.llmModel);
+          if (opts.llmUrl) setPath(flags, `${key}.${kind === "ollama" ? "url" : "baseUrl"}`, opts.llmUrl);
+          const llm = loadConfig({ file: opts.config, env: process.env, flags }).llm;
+          const model = createLanguageModel({ kind, ollama: llm.ollama, openai: llm.openai });
+          if (!model) throw new InputError(`no language model for --llm ${kind}`);
+          const { kind: _kind, ...settings } = llm;
+          report = await evaluateDir(dir, {
+            // A model call may take its whole timeout, twice with a repair.
+            timeoutMs: Math.max(opts.timeoutMs, 2 * llm.timeoutMs + 10_000),
+            llm: { model, settings },
+          });
+          const comparison = compareRuns(model.name, rules, report);
+          if (opts.json)
+            console.log(JSON.stringify({ ...report, rules: rules.summary, comparison }, null, 2));
+          else {
+            printEvalReport(report, (line) => console.log(line));
+            console.log("");
+            printModelComparison(comparison, (line) => console.log(line));
+          }
+        } else if (opts.json) console.log(JSON.stringify(report, null, 2));
+        else printEvalReport(report, (line) => console.log(line));
+        if (opts.minPass !== undefined && report.summary.passRate < opts.minPass) {
+          if (!opts.json)
+            console.error(`pass rate ${report.summary.passRate} is below --min-pass ${opts.minPass}`);
+          process.exitCode = ExitCode.BelowThreshold;
+        }
+      },
+    );
 
   return program;
 }

@@ -61,6 +61,15 @@ export const ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[
   { env: "OPENAI_API_KEY", path: "memory.openai.apiKey", secret: true },
   { env: "AIOPS_OPENAI_EMBED_DIMENSIONS", path: "memory.openai.dimensions" },
   { env: "AIOPS_OPENAI_TIMEOUT_MS", path: "memory.openai.timeoutMs" },
+  { env: "AIOPS_LLM", path: "llm.kind" },
+  { env: "AIOPS_LLM_LANGUAGE", path: "llm.language" },
+  { env: "AIOPS_LLM_TIMEOUT_MS", path: "llm.timeoutMs" },
+  { env: "AIOPS_LLM_CONCURRENCY", path: "llm.concurrency" },
+  { env: "OLLAMA_URL", path: "llm.ollama.url" },
+  { env: "AIOPS_OLLAMA_CHAT_MODEL", path: "llm.ollama.model" },
+  { env: "OPENAI_BASE_URL", path: "llm.openai.baseUrl" },
+  { env: "AIOPS_OPENAI_CHAT_MODEL", path: "llm.openai.model" },
+  { env: "OPENAI_API_KEY", path: "llm.openai.apiKey", secret: true },
   { env: "AIOPS_LOG_LEVEL", path: "log.level" },
 ];
 

@@ -226,6 +226,45 @@ export const configSchema = z.strictObject({
       message: "memory.openai.model is required when memory.embedder is openai",
       path: ["openai", "model"],
     }),
+  /**
+   * The language model of the RCA: `none` (the analyzers decide alone), `ollama`
+   * (/api/chat) or `openai` (any OpenAI-compatible /v1/chat/completions).
+   */
+  llm: z
+    .strictObject({
+      kind: z.enum(["none", "ollama", "openai"]).default("none"),
+      /** The language of the model's root-cause summary. */
+      language: z.enum(["en", "fr"]).default("en"),
+      /** Bound on one model call. */
+      timeoutMs: z.coerce.number().int().min(100).max(600_000).default(60_000),
+      /** Model calls in flight at once. */
+      concurrency: z.coerce.number().int().min(1).max(64).default(2),
+      /** The prompt's budget in tokens (evidence beyond it is left out, least telling first). */
+      budgetTokens: z.coerce.number().int().min(500).max(200_000).default(3000),
+      /** Answers kept per incident and prompt, so a repeat never calls the model twice. */
+      cacheSize: z.coerce.number().int().min(1).max(100_000).default(1000),
+      cacheTtlMs: z.coerce.number().int().min(1000).default(86_400_000),
+      ollama: z
+        .strictObject({
+          url: httpUrl.default("http://localhost:11434"),
+          model: z.string().min(1).default("mistral"),
+        })
+        .prefault({}),
+      openai: z
+        .strictObject({
+          /** The API base, with or without /v1. Required with `kind: openai`. */
+          baseUrl: httpUrl.optional(),
+          /** Required with `kind: openai`. */
+          model: z.string().min(1).optional(),
+          apiKey: z.string().min(1).optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({})
+    .refine((l) => l.kind !== "openai" || (l.openai.baseUrl !== undefined && l.openai.model !== undefined), {
+      message: "llm.openai.baseUrl and llm.openai.model are required when llm.kind is openai",
+      path: ["openai"],
+    }),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

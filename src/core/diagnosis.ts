@@ -43,6 +43,55 @@ export interface Diagnosis {
   similar?: SimilarIncidentRef[];
   /** The action a person chose on the near-identical incident that decided this diagnosis. */
   memoryAction?: Action;
+  /** What the language model said about this incident, and what the system made of it. */
+  model?: ModelOpinion;
+}
+
+/**
+ * How the model's answer was used: it `decided` (analyzers unsure), `overruled` a
+ * strong finding with evidence against it, `agreed`, was `disregarded` (a strong
+ * finding stands), or `failed` (no valid answer; the analyzers' diagnosis stands).
+ */
+export const ModelVerdict = {
+  Decided: "decided",
+  Overruled: "overruled",
+  Agreed: "agreed",
+  Disregarded: "disregarded",
+  Failed: "failed",
+} as const;
+export type ModelVerdict = (typeof ModelVerdict)[keyof typeof ModelVerdict];
+
+/** The model's proposal, never planned as such: the planner re-plans and validates. */
+export interface ModelActionProposal {
+  action: string;
+  params: Record<string, unknown>;
+  target?: TargetRef;
+  /** Whether the proposal passed the planner's checks (catalogue, incident scope, bounds). */
+  accepted: boolean;
+  /** Why it was refused. */
+  problem?: string;
+}
+
+export interface ModelOpinion {
+  /** `<adapter>/<model>`, e.g. `ollama/mistral`. */
+  model: string;
+  verdict: ModelVerdict;
+  /** Why the answer was not used (failed, disregarded), e.g. `timeout`, `invalid answer: ...`. */
+  reason?: string;
+  summary?: string;
+  category?: Category;
+  confidence?: number;
+  /** Evidence items the model cites, as the prompt listed them (`E3: ...`). */
+  cited?: string[];
+  /** Evidence items the model cites against the analyzers' finding. */
+  contradicting?: string[];
+  proposal?: ModelActionProposal;
+  /** Model calls made for this incident (one, two with a repair; zero from the cache). */
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  cached?: boolean;
 }
 
 /** What a remediation changes: never a bare Pod. */

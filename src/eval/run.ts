@@ -13,6 +13,7 @@ import type { ContextSource } from "../context/context-source.js";
 import { validate } from "../config/load.js";
 import { createSystem } from "../main.js";
 import { createLogger } from "../observability/logger.js";
+import type { LanguageModel } from "../llm/language-model.js";
 import {
   revisionImagesFromCluster,
   scoreScenario,
@@ -31,6 +32,8 @@ export interface EvalResult {
   actual?: ActualOutcome;
   failures: string[];
   score?: ScenarioScore;
+  /** With a model in the loop: what it cost and how its answer was used. */
+  model?: { verdict: string; calls: number; inputTokens: number; outputTokens: number; latencyMs: number };
 }
 
 export interface EvalReport {
@@ -47,6 +50,8 @@ export interface EvalOptions {
    * the scenario.
    */
   context?: (scenario: Scenario) => Promise<ScenarioContext>;
+  /** Runs with this language model in the RCA; `settings` are the `llm` keys besides `kind`. */
+  llm?: { model: LanguageModel; settings?: Record<string, unknown> };
 }
 
 export interface ScenarioContext {
@@ -78,13 +83,18 @@ export async function evaluateDir(dir: string, options: EvalOptions = {}): Promi
 export async function evaluateScenario(scenario: Scenario, options: EvalOptions = {}): Promise<EvalResult> {
   const expected = scenario.expected;
   const base = { id: scenario.id, title: scenario.title, expectedCategory: expected?.category ?? "(none)" };
-  const config = validate({ store: { kind: "memory" }, log: { level: "silent" } });
+  const config = validate({
+    store: { kind: "memory" },
+    log: { level: "silent" },
+    ...(options.llm ? { llm: { ...options.llm.settings } } : {}),
+  });
   const context: ScenarioContext = options.context
     ? await options.context(scenario)
     : { source: snapshotFromScenarioInput(scenario.input) };
   const system = await createSystem(config, {
     context: context.source,
     logger: createLogger({ level: "silent" }),
+    ...(options.llm ? { languageModel: options.llm.model } : {}),
   });
   const started = performance.now();
   try {
@@ -117,14 +127,24 @@ export async function evaluateScenario(scenario: Scenario, options: EvalOptions 
         params: incident.plan.params,
       },
     };
+    const m = incident.diagnosis.model;
+    const model = m
+      ? {
+          verdict: m.verdict,
+          calls: m.calls,
+          inputTokens: m.inputTokens,
+          outputTokens: m.outputTokens,
+          latencyMs: m.latencyMs,
+        }
+      : undefined;
     if (!expected)
-      return { ...base, passed: false, ms, actual, failures: ["scenario has no expected block"] };
+      return { ...base, passed: false, ms, actual, model, failures: ["scenario has no expected block"] };
     // manual and unknown are scored on category and action alone, so a file may omit the target.
     const target = expected.remediation.target ?? { kind: "(none)", name: "(none)" };
     const score = scoreScenario({ ...expected, remediation: { ...expected.remediation, target } }, actual, {
       resolveRevisionImages: revisionImagesFromCluster(scenario.input.cluster, target),
     });
-    return { ...base, passed: score.passed, ms, actual, failures: score.failures, score };
+    return { ...base, passed: score.passed, ms, actual, model, failures: score.failures, score };
   } finally {
     await system.close();
     await context.close?.();

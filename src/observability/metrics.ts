@@ -53,6 +53,16 @@ export interface Metrics {
    * unreachable embedding model or vector store); the pipeline went on without memory.
    */
   readonly memoryFailures: Counter<"operation">;
+  /** `aiops_model_calls_total{model,outcome}`: calls to the language model (ok, invalid, error, timeout). */
+  readonly modelCalls: Counter<"model" | "outcome">;
+  /** `aiops_model_failures_total{model,reason}`: incidents the model gave no usable answer for. */
+  readonly modelFailures: Counter<"model" | "reason">;
+  /** `aiops_model_call_duration_seconds{model}`. */
+  readonly modelLatency: Histogram<"model">;
+  /** `aiops_model_tokens_total{model,direction}`: tokens in (prompt) and out (answer). */
+  readonly modelTokens: Counter<"model" | "direction">;
+  /** `aiops_model_incident_tokens{model}`: tokens in and out of all calls for one incident. */
+  readonly modelIncidentTokens: Histogram<"model">;
 }
 
 // From a webhook (milliseconds) to an LLM diagnosis (tens of seconds).
@@ -128,8 +138,46 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  const modelCalls = new Counter({
+    name: "aiops_model_calls_total",
+    help: "Calls to the language model, by outcome (ok, invalid, error, timeout).",
+    labelNames: ["model", "outcome"] as const,
+    registers: [registry],
+  });
+  const modelFailures = new Counter({
+    name: "aiops_model_failures_total",
+    help: "Incidents the language model gave no usable answer for, by reason; the analyzers decided.",
+    labelNames: ["model", "reason"] as const,
+    registers: [registry],
+  });
+  const modelLatency = new Histogram({
+    name: "aiops_model_call_duration_seconds",
+    help: "Time one language model call took.",
+    labelNames: ["model"] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const modelTokens = new Counter({
+    name: "aiops_model_tokens_total",
+    help: "Language model tokens, in (prompt) and out (answer).",
+    labelNames: ["model", "direction"] as const,
+    registers: [registry],
+  });
+  const modelIncidentTokens = new Histogram({
+    name: "aiops_model_incident_tokens",
+    help: "Language model tokens in and out for one incident.",
+    labelNames: ["model"] as const,
+    buckets: [250, 500, 1000, 2000, 4000, 8000, 16000, 32000],
+    registers: [registry],
+  });
+
   return {
     registry,
+    modelCalls,
+    modelFailures,
+    modelLatency,
+    modelTokens,
+    modelIncidentTokens,
     remediationOutcomes,
     alertsReceived,
     webhooksRejected,

@@ -5,9 +5,15 @@ import {
   type RecordedRequest,
   type Reply,
 } from "./fake-http.js";
+import { fakeTokens, type ChatScript } from "./ollama-embed-server.js";
 
 /**
- * A fake OpenAI-compatible server for `POST /v1/embeddings` as OpenAI documents it:
+ * A fake OpenAI-compatible server for `POST /v1/embeddings` and `POST
+ * /v1/chat/completions` as OpenAI documents them. Chat: `{model, messages,
+ * response_format: {type: "json_schema", json_schema: {name, schema, strict}}}` →
+ * `{id, object: "chat.completion", created, model, choices: [{index, message: {role,
+ * content, refusal}, finish_reason}], usage: {prompt_tokens, completion_tokens,
+ * total_tokens}}`, the content from a script. Embeddings:
  * `{model, input: string | string[], dimensions?, encoding_format?}` → `{object: "list",
  * data: [{object: "embedding", index, embedding}], model, usage: {prompt_tokens,
  * total_tokens}}`; errors as `{error: {message, type, param, code}}`: 401 for a missing
@@ -21,6 +27,9 @@ export interface FakeOpenAIOptions {
   apiKey?: string;
   /** Answer `data` in reverse order, as the API allows (clients must sort by index). */
   reverseOrder?: boolean;
+  /** Chat models and the script of their answers. */
+  chatModels?: string[];
+  chat?: ChatScript;
 }
 
 function errorBody(status: number, message: string, code: string | null = null): unknown {
@@ -36,9 +45,59 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeEm
     body: errorBody(status, message, code),
   });
 
+  const chatModels = options.chatModels ?? ["gpt-4o-mini"];
+  const chat = (req: RecordedRequest): Reply => {
+    const body = req.body as { model?: unknown; messages?: unknown; response_format?: unknown } | undefined;
+    if (typeof body?.model !== "string") return fail(400, "you must provide a model parameter");
+    if (!chatModels.includes(body.model))
+      return fail(
+        404,
+        `The model \`${body.model}\` does not exist or you do not have access to it.`,
+        "model_not_found",
+      );
+    const messages = body.messages;
+    if (
+      !Array.isArray(messages) ||
+      messages.length === 0 ||
+      !messages.every((m) => typeof (m as { content?: unknown }).content === "string")
+    )
+      return fail(400, "Invalid value for 'messages': expected a non-empty array of messages.");
+    const typed = messages as { role: string; content: string }[];
+    const format = body.response_format as { json_schema?: { schema?: unknown } } | undefined;
+    const content = (options.chat ?? (() => "{}"))({
+      model: body.model,
+      messages: typed,
+      schema: format?.json_schema?.schema,
+    });
+    const promptTokens = typed.reduce((n, m) => n + fakeTokens(m.content), 0);
+    const completionTokens = fakeTokens(content);
+    return {
+      status: 200,
+      body: {
+        id: "chatcmpl-fake",
+        object: "chat.completion",
+        created: 1767225600,
+        model: body.model,
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content, refusal: null },
+            logprobs: null,
+            finish_reason: "stop",
+          },
+        ],
+        usage: {
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: promptTokens + completionTokens,
+        },
+      },
+    };
+  };
+
   const handle = (req: RecordedRequest): Reply => {
-    if (req.path !== "/v1/embeddings" || req.method !== "POST")
-      return fail(404, `Invalid URL (${req.method} ${req.path})`);
+    const known = req.path === "/v1/embeddings" || req.path === "/v1/chat/completions";
+    if (!known || req.method !== "POST") return fail(404, `Invalid URL (${req.method} ${req.path})`);
     if (options.apiKey !== undefined) {
       const auth = req.headers.authorization;
       if (!auth?.startsWith("Bearer "))
@@ -49,6 +108,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeEm
       if (auth.slice("Bearer ".length) !== options.apiKey)
         return fail(401, "Incorrect API key provided.", "invalid_api_key");
     }
+    if (req.path === "/v1/chat/completions") return chat(req);
     const body = req.body as { model?: unknown; input?: unknown; dimensions?: unknown } | undefined;
     if (typeof body?.model !== "string") return fail(400, "you must provide a model parameter");
     const native = models[body.model];

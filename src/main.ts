@@ -41,6 +41,13 @@ import { EmbeddedVectorStore } from "./memory/stores/embedded-vector-store.js";
 import { ChromaVectorStore } from "./memory/stores/chroma-vector-store.js";
 import type { VectorStore } from "./memory/vector-store.js";
 import { MemoryBus } from "./transport/memory/memory-bus.js";
+import { createProposer, type Proposer, type ProposerDeps } from "./agents/proposer.js";
+import { ApplyPolicy } from "./apply/policy.js";
+import { KubeApplier, type Applier } from "./apply/kube-applier.js";
+import { loadKubeConfig } from "./context/kubernetes/kube-api.js";
+import { createForge, type Forge } from "./gitops/forge.js";
+import { createGit } from "./gitops/git.js";
+import { GitRepository } from "./gitops/git-repository.js";
 import { createLanguageModel } from "./llm/index.js";
 import type { LanguageModel } from "./llm/language-model.js";
 import { createModelDiagnosis, type ModelDiagnosis } from "./llm/model-diagnosis.js";
@@ -56,6 +63,10 @@ export interface SystemOverrides {
   context?: ContextSource;
   logger?: Logger;
   clock?: () => Date;
+  /** The cluster patches go to (tests: a fake API server's); otherwise from apply.* or context.kubernetes. */
+  applier?: Applier;
+  /** A forge built by the caller instead of the configured one. */
+  forge?: Forge;
   /** Replaces the analyzers or planners (tests; later, the model-assisted RCA). */
   diagnose?: typeof diagnose;
   plan?: typeof planRemediation;
@@ -311,6 +322,102 @@ function openModelDiagnosis(
   });
 }
 
+/** The cluster applier: apply.kubeconfig / inCluster, else the kubernetes context's, else none. */
+function createApplier(config: Config): Applier | undefined {
+  const a = config.apply;
+  const k = config.context.kubernetes;
+  if (a.kubeconfig || a.inCluster) {
+    return new KubeApplier(
+      loadKubeConfig({ ...(a.kubeconfig ? { kubeconfigPath: a.kubeconfig } : {}), inCluster: a.inCluster }),
+    );
+  }
+  if (config.context.kind === "kubernetes") {
+    return new KubeApplier(
+      loadKubeConfig({
+        ...(k.kubeconfig ? { kubeconfigPath: k.kubeconfig } : {}),
+        inCluster: k.inCluster,
+        ...(k.context ? { contextName: k.context } : {}),
+      }),
+    );
+  }
+  return undefined;
+}
+
+function gitIdentity(author: string): { name: string; email: string } {
+  const m = /^(.+) <(.+)>$/.exec(author);
+  return { name: m?.[1] ?? "aiops", email: m?.[2] ?? "aiops@localhost" };
+}
+
+/**
+ * The proposer with its repository, forge, applier and policy. It consumes the
+ * remediations stage only when something is configured to act on a plan (a repository,
+ * a forge, or a mode other than propose); the API's approve and reject always have it.
+ */
+function createConfiguredProposer(
+  config: Config,
+  overrides: SystemOverrides,
+  common: Pick<
+    ProposerDeps,
+    "bus" | "store" | "metrics" | "logger" | "clock" | "maxDeliver" | "workingIntervalMs"
+  >,
+  outcomes: ProposerDeps["outcomes"],
+): { proposer: Proposer; active: boolean; pollsForge: boolean } {
+  const g = config.gitops;
+  const repository = g.repo
+    ? new GitRepository({
+        remote: g.repo,
+        workdir: g.workdir,
+        baseBranch: g.baseBranch,
+        paths: g.paths,
+        git: createGit(
+          {
+            ...(g.token ? { token: g.token } : {}),
+            username: g.username,
+            ...(g.sshKeyFile ? { sshKeyFile: g.sshKeyFile } : {}),
+          },
+          gitIdentity(g.author),
+        ),
+      })
+    : undefined;
+  const forge =
+    overrides.forge ??
+    (g.forge.kind !== "none"
+      ? createForge({
+          kind: g.forge.kind,
+          url: g.forge.url ?? "https://api.github.com",
+          repo: g.forge.repo as string,
+          token: g.forge.token as string,
+        })
+      : undefined);
+  const applier = overrides.applier ?? createApplier(config);
+  const policy = new ApplyPolicy({
+    mode: config.apply.mode,
+    rules: config.apply.rules,
+    allowActions: config.apply.allow.actions,
+    allowNamespaces: config.apply.allow.namespaces,
+    ratePerHour: config.apply.ratePerHour,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+  });
+  const proposer = createProposer({
+    ...common,
+    policy,
+    ...(repository ? { repository } : {}),
+    ...(forge ? { forge } : {}),
+    pullRequests: g.pullRequests,
+    labels: g.labels,
+    ...(g.consoleUrl ? { consoleUrl: g.consoleUrl } : {}),
+    ...(applier ? { applier } : {}),
+    onApprove: config.apply.onApprove,
+    ...(outcomes ? { outcomes } : {}),
+  });
+  const active =
+    repository !== undefined ||
+    forge !== undefined ||
+    config.apply.mode !== "propose" ||
+    config.apply.rules.some((r) => r.mode !== "propose");
+  return { proposer, active, pollsForge: forge !== undefined };
+}
+
 export async function createSystem(config: Config, overrides: SystemOverrides = {}): Promise<System> {
   const roles = new Set<Role>(overrides.roles ?? ROLES);
   if (config.bus.kind === "memory" && roles.size < ROLES.length) {
@@ -355,6 +462,14 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
         ...(memory ? { learner: memory } : {}),
       })
     : undefined;
+  // Outcome learning of applies and merges: the collector's tracker, or one of this process's own.
+  const applyOutcomes =
+    outcomes ??
+    createOutcomeTracker({ store, windowMs: config.memory.outcomeWindowMs, logger, clock: overrides.clock });
+  const gitops =
+    roles.has("remediator") || serveApi
+      ? createConfiguredProposer(config, overrides, common, applyOutcomes)
+      : undefined;
   const agents = [
     ...(roles.has("collector") ? [createCollector({ ...common, context, outcomes })] : []),
     ...(roles.has("rca")
@@ -370,6 +485,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     ...(roles.has("remediator")
       ? [createRemediator({ ...common, memory, plan: overrides.plan ?? planRemediation })]
       : []),
+    ...(roles.has("remediator") && gitops?.active ? [gitops.proposer] : []),
   ];
   const auth =
     config.auth.bearerToken || config.auth.basicUsername
@@ -384,6 +500,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
 
   let started = false;
   let sweeper: NodeJS.Timeout | undefined;
+  let mergePoller: NodeJS.Timeout | undefined;
   const app = await buildApp({
     intake: serveApi ? createIntake({ bus, clock: overrides.clock }) : undefined,
     store: serveApi ? store : undefined,
@@ -393,6 +510,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     bodyLimitBytes: config.server.bodyLimitBytes,
     deadLetters: serveApi ? (limit) => bus.deadLetters(limit) : undefined,
     outcomes,
+    ...(serveApi && gitops ? { approvals: gitops.proposer } : {}),
     feedback: serveApi
       ? createFeedbackService({
           store,
@@ -440,6 +558,15 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
         }, everyMs);
         sweeper.unref();
       }
+      if (roles.has("remediator") && gitops?.pollsForge) {
+        // Merged pull requests count as applied: the forge is asked about open ones.
+        mergePoller = setInterval(() => {
+          gitops.proposer
+            .pollMerged()
+            .catch((error: unknown) => logger.warn({ err: error }, "pull request poll failed"));
+        }, config.gitops.pollIntervalMs);
+        mergePoller.unref();
+      }
       started = true;
     },
     async listen() {
@@ -448,6 +575,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     async close() {
       started = false;
       if (sweeper) clearInterval(sweeper);
+      if (mergePoller) clearInterval(mergePoller);
       await app.close();
       for (const agent of agents) await agent.stop();
       await memory?.close();

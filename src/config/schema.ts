@@ -13,6 +13,18 @@ const flag = z.preprocess(
   (v) => (typeof v === "string" && /^(true|false)$/i.test(v.trim()) ? v.trim().toLowerCase() === "true" : v),
   z.boolean({ error: "true or false" }),
 );
+/** A list from YAML, or from env and flags as a comma-separated string. */
+const stringList = (fallback: string[]) =>
+  z.preprocess(
+    (v) =>
+      typeof v === "string"
+        ? v
+            .split(",")
+            .map((p) => p.trim())
+            .filter(Boolean)
+        : v,
+    z.array(z.string().min(1)).default(fallback),
+  );
 const embedTimeoutMs = z.coerce.number().int().min(100).max(600_000).default(10_000);
 
 export const configSchema = z.strictObject({
@@ -265,6 +277,93 @@ export const configSchema = z.strictObject({
       message: "llm.openai.baseUrl and llm.openai.model are required when llm.kind is openai",
       path: ["openai"],
     }),
+  gitops: z
+    .strictObject({
+      /**
+       * The GitOps repository proposals are committed to: a local path, an https:// URL
+       * (with `token`) or an SSH remote (with `sshKeyFile`). Unset: proposals stay on the incident.
+       */
+      repo: z.string().min(1).optional(),
+      /** Where the repository is cloned to work in. */
+      workdir: z.string().min(1).default("data/gitops"),
+      baseBranch: z.string().min(1).default("main"),
+      /** Folder globs (relative to the repository root) holding manifests and kustomizations. */
+      paths: stringList(["."]),
+      /** HTTPS token (sent as basic-auth password through an http.extraHeader, never in the URL). */
+      token: z.string().min(1).optional(),
+      /** The user name sent with the token. */
+      username: z.string().min(1).default("x-access-token"),
+      /** Private key for an SSH remote. */
+      sshKeyFile: z.string().min(1).optional(),
+      /** Commit author, "Name <email>". */
+      author: z
+        .string()
+        .regex(/^[^<>\n]+ <[^<>\s]+@[^<>\s]+>$/, "Name <email>")
+        .default("aiops <aiops@localhost>"),
+      /** Labels on pull requests. */
+      labels: stringList(["aiops", "remediation"]),
+      /** Base URL of this system's API, for the incident link in commits and pull requests. */
+      consoleUrl: httpUrl.optional(),
+      /** `auto`: a pull request with each commit; `on-approve`: when a person approves. */
+      pullRequests: z.enum(["auto", "on-approve"]).default("auto"),
+      /** How often open pull requests are checked for a merge (outcome learning). */
+      pollIntervalMs: z.coerce.number().int().min(5_000).default(60_000),
+      forge: z
+        .strictObject({
+          kind: z.enum(["none", "github", "gitlab", "gitea"]).default("none"),
+          /** API base; default https://api.github.com for github. */
+          url: httpUrl.optional(),
+          /** owner/name (GitHub, Gitea) or the project path (GitLab). */
+          repo: z.string().min(1).optional(),
+          token: z.string().min(1).optional(),
+        })
+        .prefault({})
+        .refine((f) => f.kind === "none" || (f.repo !== undefined && f.token !== undefined), {
+          message: "gitops.forge.repo and gitops.forge.token are required with a forge",
+          path: ["repo"],
+        })
+        .refine((f) => f.kind === "none" || f.kind === "github" || f.url !== undefined, {
+          message: "gitops.forge.url is required for gitlab and gitea",
+          path: ["url"],
+        }),
+    })
+    .prefault({})
+    .refine((g) => g.forge.kind === "none" || g.repo !== undefined, {
+      message: "gitops.repo is required with a forge",
+      path: ["repo"],
+    }),
+  apply: z
+    .strictObject({
+      /** `propose` (default), `dry-run` (also a server-side dry-run), `auto` (apply when allow-listed). */
+      mode: z.enum(["propose", "dry-run", "auto"]).default("propose"),
+      /** Overrides per action and/or namespace; the first match wins. */
+      rules: z
+        .array(
+          z.strictObject({
+            action: z.string().min(1).optional(),
+            namespace: z.string().min(1).optional(),
+            mode: z.enum(["propose", "dry-run", "auto"]),
+          }),
+        )
+        .default([]),
+      allow: z
+        .strictObject({
+          actions: stringList([]),
+          namespaces: stringList([]),
+        })
+        .prefault({}),
+      /** Automatic applies per hour, per process. */
+      ratePerHour: z.coerce.number().int().min(0).max(1000).default(3),
+      /** What approving does: open the pull request, or apply the patch to the cluster. */
+      onApprove: z.enum(["pull-request", "apply"]).default("pull-request"),
+      /**
+       * The cluster patches go to (dry-run, auto, approve with apply). Unset: the kubeconfig of
+       * context.kubernetes when context.kind is kubernetes, else none.
+       */
+      kubeconfig: z.string().min(1).optional(),
+      inCluster: flag.default(false),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

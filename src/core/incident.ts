@@ -55,7 +55,37 @@ export interface Incident {
   applied?: RemediationApplied;
   /** What the alert did after the remediation was put into effect. */
   outcome?: RemediationOutcome;
+  /** The plan as a GitOps proposal and what the apply policy did with it. */
+  proposal?: Proposal;
   error?: string;
+}
+
+/**
+ * What became of the plan: the branch and commit in the GitOps repository, its pull
+ * request, a server-side dry-run, an automatic apply, a person's approval or rejection.
+ * Each step is recorded once, so that a redelivered message finds it done.
+ */
+export interface Proposal {
+  /** The apply mode the policy chose for this action and namespace. */
+  mode: "propose" | "dry-run" | "auto";
+  /** proposed: in the repository (or only on the incident); no_change: nothing to edit; skipped: no patch. */
+  state: "proposed" | "no_change" | "skipped" | "applied" | "rejected";
+  branch?: string;
+  commit?: string;
+  files?: string[];
+  /** Where the change went (file, and why there). */
+  location?: string;
+  diff?: string;
+  pullRequest?: { forge: string; number: number; url: string; state: "open" | "merged" | "closed" };
+  /** The server-side dry-run of the patch against the cluster. */
+  dryRun?: { ok: boolean; at: string; message: string };
+  /** An automatic or approved apply to the cluster. */
+  apply?: { ok: boolean; at: string; by: string; message: string };
+  /** Why an `auto` apply did not happen (not allow-listed, rate limit). */
+  autoRefused?: string;
+  decision?: { verdict: "approved" | "rejected"; at: string; by?: string; note?: string };
+  reason?: string;
+  updatedAt: string;
 }
 
 /** What a person said about a diagnosis: it was right, or what it should have been. */

@@ -13,6 +13,7 @@ import { installErrorHandler, sendError } from "./error-handler.js";
 import { healthRoutes } from "./routes/health.js";
 import type { Readiness } from "./routes/health.js";
 import { appliedRoutes } from "./routes/applied.js";
+import { approvalRoutes, type Approvals } from "./routes/approvals.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { feedbackRoutes } from "./routes/feedback.js";
 import { incidentRoutes } from "./routes/incidents.js";
@@ -50,6 +51,8 @@ export interface AppDeps {
   feedback?: FeedbackService;
   /** Serves POST /api/incidents/:id/applied when given. */
   outcomes?: Pick<OutcomeTracker, "recordApplied">;
+  /** Serves POST /api/incidents/:id/approve and /reject when given. */
+  approvals?: Approvals;
 }
 
 /**
@@ -83,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.deadLetters) await scope.register(deadLetterRoutes, { deadLetters: deps.deadLetters });
     if (deps.feedback) await scope.register(feedbackRoutes, { feedback: deps.feedback });
     if (deps.outcomes) await scope.register(appliedRoutes, { outcomes: deps.outcomes });
+    if (deps.approvals) await scope.register(approvalRoutes, { approvals: deps.approvals });
   });
 
   return app;

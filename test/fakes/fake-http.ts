@@ -6,6 +6,8 @@ import { fnv1a } from "../../src/memory/embedders/hashing-embedder.js";
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query parameters. */
+  query: URLSearchParams;
   headers: IncomingMessage["headers"];
   body: unknown;
 }
@@ -52,6 +54,7 @@ export async function startJsonServer(
       const recorded: RecordedRequest = {
         method: req.method ?? "GET",
         path: (req.url ?? "/").split("?")[0] ?? "/",
+        query: new URL(req.url ?? "/", "http://fake").searchParams,
         headers: req.headers,
         body,
       };

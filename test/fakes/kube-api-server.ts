@@ -17,7 +17,11 @@
  *   TooManyRequests with Retry-After, InternalError) with the API server's messages;
  * - RBAC: given a ClusterRole's rules, a request they do not allow is a 403;
  * - injected faults for tests: a path answering a status (500, 503, 429, 403) a number of
- *   times, or answering slowly.
+ *   times, or answering slowly;
+ * - PATCH of an object with `application/strategic-merge-patch+json` (lists of containers,
+ *   env, volumes... merged by their merge key) or `application/merge-patch+json` (RFC 7386),
+ *   honouring `dryRun=All` (the patched object is answered, nothing is stored) and RBAC's
+ *   `patch` verb; other patch types are a 415.
  *
  * It writes a kubeconfig for itself (plain HTTP on loopback, insecure-skip-tls-verify, a
  * bearer token that it checks).
@@ -64,6 +68,9 @@ export interface Fault {
 
 export interface FakeRequest {
   method: string;
+  /** The request body of a PATCH, parsed. */
+  body?: unknown;
+  contentType?: string;
   path: string;
   query: Record<string, string>;
   accept?: string;
@@ -378,6 +385,40 @@ function containerNames(pod: KubeObject): string[] {
     .filter((n): n is string => typeof n === "string");
 }
 
+/** Merge keys of strategic-merge lists (the built-in types' patchMergeKey). */
+const MERGE_KEYS: Record<string, string> = {
+  containers: "name",
+  initContainers: "name",
+  env: "name",
+  volumes: "name",
+  volumeMounts: "mountPath",
+  ports: "containerPort",
+  imagePullSecrets: "name",
+};
+
+/** RFC 7386 JSON merge patch, or the strategic merge patch when `strategic` (lists merged by key). */
+export function mergePatch(target: unknown, patch: unknown, strategic: boolean, key?: string): unknown {
+  if (!isRecord(patch)) {
+    const mergeKey = key !== undefined ? MERGE_KEYS[key] : undefined;
+    if (strategic && mergeKey && Array.isArray(patch) && Array.isArray(target)) {
+      const out = [...target];
+      for (const item of patch) {
+        const i = out.findIndex((o) => isRecord(o) && isRecord(item) && o[mergeKey] === item[mergeKey]);
+        if (i >= 0) out[i] = mergePatch(out[i], item, strategic);
+        else out.push(item);
+      }
+      return out;
+    }
+    return patch;
+  }
+  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v, strategic, k);
+  }
+  return out;
+}
+
 export async function startFakeKubeApiServer(options: FakeKubeOptions): Promise<FakeKubeApiServer> {
   const defs = [...BUILT_IN];
   const store = new Map<string, Stored[]>(); // by kind
@@ -457,7 +498,7 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions): Promise<
         singularName: d.kind.toLowerCase(),
         namespaced: d.namespaced,
         kind: d.kind,
-        verbs: ["get", "list", "watch"],
+        verbs: ["get", "list", "watch", "patch"],
       },
       ...(d.kind === "Pod"
         ? [{ name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] }]
@@ -643,13 +684,76 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions): Promise<
     return { status: 200, body: undefined, text };
   }
 
-  function handle(method: string, url: URL, accept: string, access: Access): Reply {
+  function patch(r: Route, url: URL, access: Access, contentType: string, body: unknown): Reply {
+    access.verb = "patch";
+    if (!r.name || r.subresource)
+      return {
+        status: 405,
+        body: statusBody(
+          405,
+          "MethodNotAllowed",
+          "the server does not allow this method on the requested resource",
+        ),
+      };
+    const strategic = contentType.startsWith("application/strategic-merge-patch+json");
+    if (!strategic && !contentType.startsWith("application/merge-patch+json")) {
+      return {
+        status: 415,
+        body: statusBody(
+          415,
+          "UnsupportedMediaType",
+          `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`,
+        ),
+      };
+    }
+    const dryRun = url.searchParams.getAll("dryRun");
+    if (dryRun.some((v) => v !== "All")) {
+      return {
+        status: 400,
+        body: statusBody(400, "BadRequest", `Invalid value: "${dryRun.join(",")}": supported values: "All"`),
+      };
+    }
+    if (!isRecord(body))
+      return { status: 400, body: statusBody(400, "BadRequest", "the patch is not a JSON object") };
+    const found = objectsOf(r.d, r.namespace).find((s) => s.object.metadata.name === r.name);
+    if (!found) return { status: 404, body: notFound(r.d, r.name) };
+    const patched = mergePatch(found.object, body, strategic) as KubeObject;
+    patched.metadata = { ...patched.metadata, name: found.object.metadata.name };
+    if (found.object.metadata.namespace) patched.metadata.namespace = found.object.metadata.namespace;
+    if (dryRun.length === 0) {
+      resourceVersion++;
+      patched.metadata.resourceVersion = String(resourceVersion);
+      found.object = patched;
+    }
+    return { status: 200, body: withType(patched, r.d) };
+  }
+
+  function handle(
+    method: string,
+    url: URL,
+    accept: string,
+    access: Access,
+    contentType = "",
+    body?: unknown,
+  ): Reply {
     const segments = url.pathname
       .split("/")
       .filter((s) => s !== "")
       .map(decodeURIComponent);
+    if (method === "PATCH") {
+      const r = route(segments);
+      if (!r) return { status: 404, body: PAGE_NOT_FOUND };
+      access.group = r.d.group;
+      access.resource = r.d.plural;
+      access.name = r.name;
+      access.namespace = r.namespace;
+      return patch(r, url, access, contentType, body);
+    }
     if (method !== "GET") {
-      return { status: 405, body: statusBody(405, "MethodNotAllowed", "the fake serves reads only") };
+      return {
+        status: 405,
+        body: statusBody(405, "MethodNotAllowed", "the fake serves reads and patches only"),
+      };
     }
     const disco = discovery(segments);
     if (disco) {
@@ -681,13 +785,27 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions): Promise<
 
   const sockets = new Set<Socket>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => serve(req, res, Buffer.concat(chunks).toString("utf8")));
+  });
+
+  function serve(req: IncomingMessage, res: ServerResponse, text: string): void {
     const url = new URL(req.url ?? "/", "http://fake");
+    const contentType = String(req.headers["content-type"] ?? "");
+    let body: unknown;
+    try {
+      body = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      body = undefined;
+    }
     const accept = String(req.headers.accept ?? "application/json");
     const query = Object.fromEntries(url.searchParams);
     const access: Access = { verb: "get" };
     const send = (reply: Reply): void => {
       requests.push({
         method: req.method ?? "GET",
+        ...(body !== undefined ? { body, contentType } : {}),
         path: url.pathname,
         query,
         accept,
@@ -708,7 +826,7 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions): Promise<
     if (req.headers.authorization !== `Bearer ${token}`) {
       return send({ status: 401, body: statusBody(401, "Unauthorized", "Unauthorized") });
     }
-    let reply = handle(req.method ?? "GET", url, accept, access);
+    let reply = handle(req.method ?? "GET", url, accept, access, contentType, body);
     // Authorisation comes first: a forbidden read is a 403 whether or not the object exists.
     if (!authorised(access)) reply = { status: 403, body: forbidden(access) };
 
@@ -729,7 +847,7 @@ export async function startFakeKubeApiServer(options: FakeKubeOptions): Promise<
       }
     }
     send(reply);
-  });
+  }
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));

@@ -1,0 +1,265 @@
+/**
+ * Pull and merge requests through the forges' REST APIs, with token auth. One port,
+ * three adapters (GitHub, GitLab, Gitea), each speaking its documented endpoints:
+ *
+ * - GitHub: GET /repos/{owner}/{repo}/pulls?head={owner}:{branch}&state=all,
+ *   POST /repos/{owner}/{repo}/pulls (422 "A pull request already exists" when one is open),
+ *   POST /repos/{owner}/{repo}/issues/{number}/labels, GET /repos/{owner}/{repo}/pulls/{number};
+ * - GitLab: GET /api/v4/projects/:id/merge_requests?source_branch=, POST
+ *   /api/v4/projects/:id/merge_requests (labels as a comma-separated string; 409 when an open
+ *   one exists), GET /api/v4/projects/:id/merge_requests/:iid;
+ * - Gitea: GET /api/v1/repos/{owner}/{repo}/pulls?state=all, POST /api/v1/repos/{owner}/{repo}/pulls
+ *   (409 when one exists), labels by id through /labels and /issues/{index}/labels.
+ */
+import { BackendError, ConfigError } from "../core/errors.js";
+import { isRecord } from "../core/json.js";
+
+export interface PullRequest {
+  number: number;
+  url: string;
+  state: "open" | "merged" | "closed";
+}
+
+export interface PullRequestDraft {
+  branch: string;
+  base: string;
+  title: string;
+  body: string;
+  labels: readonly string[];
+}
+
+/** A forge's pull requests. */
+export interface Forge {
+  readonly kind: "github" | "gitlab" | "gitea";
+  /** The pull request from `branch`, in any state, if one exists. */
+  find(branch: string): Promise<PullRequest | undefined>;
+  /** Opens a pull request with its labels; when one exists already for the branch, returns that one. */
+  open(draft: PullRequestDraft): Promise<PullRequest>;
+  /** The current state of a pull request (to learn that it was merged). */
+  get(number: number): Promise<PullRequest>;
+}
+
+export interface ForgeOptions {
+  kind: "github" | "gitlab" | "gitea";
+  /** API base: https://api.github.com, https://gitlab.example.com, https://gitea.example.com. */
+  url: string;
+  /** owner/repo (GitHub, Gitea) or the project's full path (GitLab). */
+  repo: string;
+  token: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+function client(options: ForgeOptions, headers: Record<string, string>) {
+  const f = options.fetch ?? fetch;
+  const base = options.url.replace(/\/+$/, "");
+  return async (method: string, path: string, body?: unknown): Promise<Answer> => {
+    let response: Response;
+    try {
+      response = await f(`${base}${path}`, {
+        method,
+        headers: {
+          accept: "application/json",
+          ...headers,
+          ...(body ? { "content-type": "application/json" } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+      });
+    } catch (error) {
+      throw new BackendError(`${options.kind} ${method} ${path}: ${(error as Error).message}`, options.kind);
+    }
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // kept as text
+    }
+    return { status: response.status, body: parsed };
+  };
+}
+
+function fail(kind: string, what: string, answer: Answer): never {
+  const message = isRecord(answer.body) && typeof answer.body.message === "string" ? answer.body.message : "";
+  // 4xx other than 429 will not get better by retrying.
+  const retryable = answer.status >= 500 || answer.status === 429;
+  throw new BackendError(`${kind} ${what}: ${answer.status} ${message}`.trim(), kind, retryable);
+}
+
+function repoParts(repo: string): { owner: string; name: string } {
+  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repo);
+  if (!m) throw new ConfigError(`gitops.forge.repo must be owner/name, not ${JSON.stringify(repo)}`);
+  return { owner: m[1] as string, name: m[2] as string };
+}
+
+const enc = encodeURIComponent;
+
+function github(options: ForgeOptions): Forge {
+  const { owner, name } = repoParts(options.repo);
+  const call = client(options, {
+    authorization: `Bearer ${options.token}`,
+    accept: "application/vnd.github+json",
+    "x-github-api-version": "2022-11-28",
+  });
+  const repo = `/repos/${enc(owner)}/${enc(name)}`;
+  const toPr = (b: Record<string, unknown>): PullRequest => ({
+    number: Number(b.number),
+    url: String(b.html_url),
+    state: b.merged_at ? "merged" : b.state === "open" ? "open" : "closed",
+  });
+  async function find(branch: string): Promise<PullRequest | undefined> {
+    const answer = await call("GET", `${repo}/pulls?head=${enc(`${owner}:${branch}`)}&state=all&per_page=10`);
+    if (answer.status !== 200 || !Array.isArray(answer.body)) fail("github", "list pulls", answer);
+    const first = (answer.body as unknown[]).find(isRecord);
+    return first ? toPr(first) : undefined;
+  }
+  return {
+    kind: "github",
+    find,
+    async open(draft) {
+      const answer = await call("POST", `${repo}/pulls`, {
+        title: draft.title,
+        head: draft.branch,
+        base: draft.base,
+        body: draft.body,
+      });
+      let pr: PullRequest | undefined;
+      if (answer.status === 201 && isRecord(answer.body)) pr = toPr(answer.body);
+      else if (answer.status === 422) pr = await find(draft.branch);
+      if (!pr) fail("github", "create pull request", answer);
+      if (draft.labels.length > 0) {
+        const labelled = await call("POST", `${repo}/issues/${pr.number}/labels`, { labels: draft.labels });
+        if (labelled.status !== 200) fail("github", "add labels", labelled);
+      }
+      return pr;
+    },
+    async get(number) {
+      const answer = await call("GET", `${repo}/pulls/${number}`);
+      if (answer.status !== 200 || !isRecord(answer.body)) fail("github", "get pull", answer);
+      return toPr(answer.body as Record<string, unknown>);
+    },
+  };
+}
+
+function gitlab(options: ForgeOptions): Forge {
+  if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/.test(options.repo))
+    throw new ConfigError(
+      `gitops.forge.repo must be the project's path (group/project), not ${JSON.stringify(options.repo)}`,
+    );
+  const call = client(options, { "private-token": options.token });
+  const project = `/api/v4/projects/${enc(options.repo)}`;
+  const toPr = (b: Record<string, unknown>): PullRequest => ({
+    number: Number(b.iid),
+    url: String(b.web_url),
+    state: b.state === "merged" ? "merged" : b.state === "opened" ? "open" : "closed",
+  });
+  async function find(branch: string): Promise<PullRequest | undefined> {
+    const answer = await call("GET", `${project}/merge_requests?source_branch=${enc(branch)}&state=all`);
+    if (answer.status !== 200 || !Array.isArray(answer.body)) fail("gitlab", "list merge requests", answer);
+    const first = (answer.body as unknown[]).find(isRecord);
+    return first ? toPr(first) : undefined;
+  }
+  return {
+    kind: "gitlab",
+    find,
+    async open(draft) {
+      const answer = await call("POST", `${project}/merge_requests`, {
+        source_branch: draft.branch,
+        target_branch: draft.base,
+        title: draft.title,
+        description: draft.body,
+        labels: draft.labels.join(","),
+        remove_source_branch: true,
+      });
+      if (answer.status === 201 && isRecord(answer.body)) return toPr(answer.body);
+      if (answer.status === 409) {
+        const existing = await find(draft.branch);
+        if (existing) return existing;
+      }
+      fail("gitlab", "create merge request", answer);
+    },
+    async get(number) {
+      const answer = await call("GET", `${project}/merge_requests/${number}`);
+      if (answer.status !== 200 || !isRecord(answer.body)) fail("gitlab", "get merge request", answer);
+      return toPr(answer.body as Record<string, unknown>);
+    },
+  };
+}
+
+function gitea(options: ForgeOptions): Forge {
+  const { owner, name } = repoParts(options.repo);
+  const call = client(options, { authorization: `token ${options.token}` });
+  const repo = `/api/v1/repos/${enc(owner)}/${enc(name)}`;
+  const toPr = (b: Record<string, unknown>): PullRequest => ({
+    number: Number(b.number),
+    url: String(b.html_url),
+    state: b.merged ? "merged" : b.state === "open" ? "open" : "closed",
+  });
+  async function find(branch: string): Promise<PullRequest | undefined> {
+    for (let page = 1; page <= 10; page++) {
+      const answer = await call("GET", `${repo}/pulls?state=all&page=${page}&limit=50`);
+      if (answer.status !== 200 || !Array.isArray(answer.body)) fail("gitea", "list pulls", answer);
+      const items = (answer.body as unknown[]).filter(isRecord);
+      const hit = items.find((p) => isRecord(p.head) && p.head.ref === branch);
+      if (hit) return toPr(hit);
+      if (items.length < 50) return undefined;
+    }
+    return undefined;
+  }
+  /** Label ids by name, creating the missing labels. */
+  async function labelIds(names: readonly string[]): Promise<number[]> {
+    const answer = await call("GET", `${repo}/labels?limit=50`);
+    if (answer.status !== 200 || !Array.isArray(answer.body)) fail("gitea", "list labels", answer);
+    const known = new Map(
+      (answer.body as unknown[]).filter(isRecord).map((l) => [String(l.name), Number(l.id)] as const),
+    );
+    const ids: number[] = [];
+    for (const label of names) {
+      let id = known.get(label);
+      if (id === undefined) {
+        const created = await call("POST", `${repo}/labels`, { name: label, color: "#e4e669" });
+        if (created.status !== 201 || !isRecord(created.body)) fail("gitea", "create label", created);
+        id = Number((created.body as Record<string, unknown>).id);
+      }
+      ids.push(id);
+    }
+    return ids;
+  }
+  return {
+    kind: "gitea",
+    find,
+    async open(draft) {
+      const labels = draft.labels.length > 0 ? await labelIds(draft.labels) : [];
+      const answer = await call("POST", `${repo}/pulls`, {
+        head: draft.branch,
+        base: draft.base,
+        title: draft.title,
+        body: draft.body,
+        labels,
+      });
+      if (answer.status === 201 && isRecord(answer.body)) return toPr(answer.body);
+      if (answer.status === 409 || answer.status === 422) {
+        const existing = await find(draft.branch);
+        if (existing) return existing;
+      }
+      fail("gitea", "create pull request", answer);
+    },
+    async get(number) {
+      const answer = await call("GET", `${repo}/pulls/${number}`);
+      if (answer.status !== 200 || !isRecord(answer.body)) fail("gitea", "get pull", answer);
+      return toPr(answer.body as Record<string, unknown>);
+    },
+  };
+}
+
+const FORGES = { github, gitlab, gitea } as const;
+
+export function createForge(options: ForgeOptions): Forge {
+  return FORGES[options.kind](options);
+}

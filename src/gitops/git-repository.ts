@@ -1,0 +1,224 @@
+/**
+ * The proposal sink: a Git repository (a local path or a remote over HTTPS or SSH)
+ * cloned into a workspace. One branch per incident, one commit on it holding exactly the
+ * plan's field changes, pushed to the remote. Idempotent: when the incident's branch
+ * exists on the remote already (a redelivery, or a crash after the push), it is read
+ * back instead of being made again.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { RemediationPlan } from "../core/diagnosis.js";
+import { InputError } from "../core/errors.js";
+import { KeyedMutex } from "../agents/keyed-mutex.js";
+import type { Git } from "./git.js";
+import { locateTarget, type Location } from "./locate.js";
+import { appendToTopLevelList, applyPatchToDocument, patchFileText } from "./manifest-edit.js";
+import { checkRefName } from "./names.js";
+import { insideRoot } from "./paths.js";
+
+export interface GitRepositoryOptions {
+  /** What `git clone` is given: a local path or an https:// or ssh:// (or scp-like) URL. */
+  remote: string;
+  /** The workspace clone; created when absent. */
+  workdir: string;
+  baseBranch: string;
+  /** Folder globs, relative to the repository root, that hold manifests. */
+  paths: readonly string[];
+  git: Git;
+}
+
+export type CommitOutcome =
+  | {
+      kind: "committed";
+      branch: string;
+      commit: string;
+      files: string[];
+      diff: string;
+      /** Where the change went and why there. */
+      location: string;
+      /** True when the branch was found on the remote (made by an earlier delivery). */
+      existing: boolean;
+    }
+  | { kind: "no-change"; reason: string };
+
+export interface ProposalRequest {
+  branch: string;
+  patch: NonNullable<RemediationPlan["patch"]>;
+  message: string;
+}
+
+/** Remotes git may be given: a path, https, ssh (URL or scp-like), or file. Never an option or ext::. */
+export function checkRemote(remote: string): string {
+  const ok =
+    !remote.startsWith("-") &&
+    !/[\0\n\r]/.test(remote) &&
+    !/^[a-z][a-z0-9+.-]*::/i.test(remote) &&
+    (/^(https?|ssh|file):\/\//i.test(remote) || /^[\w.-]+@[\w.-]+:/.test(remote) || !remote.includes("://"));
+  if (!ok) throw new InputError(`refusing git remote ${JSON.stringify(remote)}`, "gitops.repo");
+  return remote;
+}
+
+export class GitRepository {
+  private readonly lock = new KeyedMutex();
+
+  constructor(private readonly options: GitRepositoryOptions) {
+    checkRemote(options.remote);
+    checkRefName(options.baseBranch);
+  }
+
+  get baseBranch(): string {
+    return this.options.baseBranch;
+  }
+
+  /** Makes (or finds) the incident's branch with its commit; serialised per workspace. */
+  async propose(request: ProposalRequest): Promise<CommitOutcome> {
+    const branch = checkRefName(request.branch);
+    return this.lock.run("workspace", async () => {
+      await this.prepare();
+      const existing = await this.remoteBranch(branch);
+      if (existing) return this.describeExisting(branch, existing);
+      return this.commit(branch, request);
+    });
+  }
+
+  /** The commit the remote branch points at, if it exists. */
+  private async remoteBranch(branch: string): Promise<string | undefined> {
+    const out = await this.run(["ls-remote", "--heads", "--", "origin", `refs/heads/${branch}`]);
+    const sha = out.split("\t")[0]?.trim();
+    return sha && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+  }
+
+  private async prepare(): Promise<void> {
+    const { workdir, remote, baseBranch } = this.options;
+    if (!existsSync(`${workdir}/.git`)) {
+      mkdirSync(dirname(workdir), { recursive: true });
+      await this.options.git.run(dirname(workdir), [
+        "clone",
+        "--quiet",
+        "--no-tags",
+        "--branch",
+        baseBranch,
+        "--",
+        remote,
+        workdir,
+      ]);
+    } else {
+      await this.run([
+        "fetch",
+        "--quiet",
+        "--prune",
+        "--no-tags",
+        "--",
+        "origin",
+        `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`,
+      ]);
+    }
+  }
+
+  private async describeExisting(branch: string, sha: string): Promise<CommitOutcome> {
+    await this.run([
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--",
+      "origin",
+      `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
+    ]);
+    const range = `refs/remotes/origin/${this.options.baseBranch}...${sha}`;
+    const files = (await this.run(["diff", "--name-only", range, "--"])).split("\n").filter(Boolean);
+    const diff = await this.run(["diff", range, "--"]);
+    return {
+      kind: "committed",
+      branch,
+      commit: sha,
+      files,
+      diff,
+      location: files.join(", "),
+      existing: true,
+    };
+  }
+
+  private async commit(branch: string, request: ProposalRequest): Promise<CommitOutcome> {
+    const root = this.options.workdir;
+    await this.run([
+      "checkout",
+      "--quiet",
+      "--force",
+      "-B",
+      branch,
+      `refs/remotes/origin/${this.options.baseBranch}`,
+      "--",
+    ]);
+    await this.run(["clean", "--quiet", "-fd"]);
+    const { patch } = request;
+    const location = locateTarget(root, this.options.paths, {
+      kind: patch.kind,
+      name: patch.name,
+      ...(patch.namespace ? { namespace: patch.namespace } : {}),
+    });
+    const files = this.write(location, request);
+    if (files.length === 0) {
+      return {
+        kind: "no-change",
+        reason: location.kind === "none" ? location.reason : "the manifest already holds these values",
+      };
+    }
+    await this.run(["add", "--", ...files]);
+    if (await this.options.git.ok(root, ["diff", "--cached", "--quiet"])) {
+      return { kind: "no-change", reason: "the manifest already holds these values" };
+    }
+    await this.options.git.run(root, ["commit", "--quiet", "--no-verify", "-F", "-"], request.message);
+    const commit = (await this.run(["rev-parse", "--verify", "HEAD^{commit}"])).trim();
+    const diff = await this.run(["diff", `${commit}~1`, commit, "--"]);
+    try {
+      await this.run(["push", "--quiet", "--", "origin", `refs/heads/${branch}:refs/heads/${branch}`]);
+    } catch (error) {
+      // Another replica pushed the branch first: its commit is the proposal.
+      const theirs = await this.remoteBranch(branch);
+      if (theirs) return this.describeExisting(branch, theirs);
+      throw error;
+    }
+    return { kind: "committed", branch, commit, files, diff, location: describe(location), existing: false };
+  }
+
+  /** Writes the change; returns the files written (relative paths). */
+  private write(location: Location, request: ProposalRequest): string[] {
+    const root = this.options.workdir;
+    const { patch } = request;
+    if (location.kind === "none") return [];
+    if (location.kind === "edit") {
+      const path = insideRoot(root, location.file);
+      const result = applyPatchToDocument(readFileSync(path, "utf8"), location.index, patch.body);
+      if (!result.changed) return [];
+      writeFileSync(path, result.text);
+      return [location.file];
+    }
+    const patchPath = insideRoot(root, location.file);
+    const kustomizationPath = insideRoot(root, location.kustomization);
+    const header = `Strategic-merge patch written by aiops: ${location.reason}.`;
+    writeFileSync(patchPath, patchFileText(patch, header));
+    const fileName = location.file.slice(location.file.lastIndexOf("/") + 1);
+    const text = readFileSync(kustomizationPath, "utf8");
+    const usesLegacy = /^patchesStrategicMerge:/m.test(text);
+    const edited = usesLegacy
+      ? appendToTopLevelList(text, "patchesStrategicMerge", fileName)
+      : appendToTopLevelList(text, "patches", { path: fileName });
+    if (edited.changed) writeFileSync(kustomizationPath, edited.text);
+    return [location.file, location.kustomization];
+  }
+
+  private run(args: readonly string[]): Promise<string> {
+    return this.options.git.run(this.options.workdir, args);
+  }
+}
+
+function describe(location: Location): string {
+  switch (location.kind) {
+    case "edit":
+      return `${location.file} (${location.via === "overlay-patch" ? "the overlay's patch" : location.via === "base" ? "the base" : "the manifest"})`;
+    case "patch-file":
+      return `${location.file}, referenced from ${location.kustomization} (${location.reason})`;
+    case "none":
+      return location.reason;
+  }
+}

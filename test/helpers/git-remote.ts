@@ -1,0 +1,42 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO } from "./system.js";
+
+export const GITOPS_FIXTURE = join(REPO, "test/fixtures/gitops-repo");
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_AUTHOR_NAME: "seed",
+      GIT_AUTHOR_EMAIL: "seed@example.com",
+      GIT_COMMITTER_NAME: "seed",
+      GIT_COMMITTER_EMAIL: "seed@example.com",
+    },
+  });
+}
+
+/** A bare repository holding the fixture manifests on `main`, in a fresh temp dir; returns its path and the dir. */
+export function bareRemote(fixture = GITOPS_FIXTURE): { remote: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), "aiops-gitops-"));
+  const remote = join(dir, "remote.git");
+  const seed = join(dir, "seed");
+  git(dir, "init", "--quiet", "--bare", "-b", "main", remote);
+  cpSync(fixture, seed, { recursive: true });
+  git(seed, "init", "--quiet", "-b", "main");
+  git(seed, "add", "-A");
+  git(seed, "commit", "--quiet", "-m", "manifests");
+  git(seed, "push", "--quiet", remote, "main");
+  return { remote, dir };
+}
+
+/** The file at `ref` in the bare repository. */
+export function show(remote: string, ref: string, path: string): string {
+  return git(remote, "show", `${ref}:${path}`);
+}

@@ -4,12 +4,12 @@
  * Alertmanager. `--rules.alert.resend-delay=1s` and `--web.external-url` as
  * ../shared/fixtures/alertmanager/README.md advises.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { freePort } from "./nats-server.js";
+import { startServerProcess } from "./server-process.js";
 
 export interface PrometheusServer {
   readonly url: string;
@@ -49,49 +49,20 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const configFile = join(dir, "prometheus.yml");
   writeFileSync(configFile, stringify(config));
   const url = `http://127.0.0.1:${port}`;
-  let output = "";
-  const child: ChildProcess = spawn(
-    "prometheus",
-    [
+  const server = await startServerProcess({
+    name: "prometheus",
+    command: "prometheus",
+    args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
       `--web.external-url=${url}/`,
       "--rules.alert.resend-delay=1s",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-4000));
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const dispose = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await done;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await dispose();
-      throw new Error(`prometheus exited (${child.exitCode}): ${output}`);
-    }
-    const ready = await fetch(`${url}/-/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await dispose();
-      throw new Error(`prometheus not ready: ${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, port, pid: () => child.pid, dispose };
+    readyUrl: `${url}/-/ready`,
+    dir,
+  });
+  return { url, port, pid: server.pid, dispose: server.dispose };
 }
 
 /** Waits until `query` returns at least one series (the first scrapes have landed). */

@@ -1,0 +1,63 @@
+/**
+ * A server program started for a test: spawned with its output tail kept for the error
+ * message, polled on a readiness URL until it answers 2xx, stopped with SIGTERM (SIGKILL
+ * after 5 s) and its temp directory removed. Prometheus and Alertmanager start through it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+
+export interface ServerProcess {
+  pid(): number | undefined;
+  /** The last 4000 characters the program printed. */
+  output(): string;
+  dispose(): Promise<void>;
+}
+
+export async function startServerProcess(options: {
+  /** The program's name, for error messages. */
+  name: string;
+  command: string;
+  args: string[];
+  /** Polled until it answers 2xx. */
+  readyUrl: string;
+  /** Removed on dispose. */
+  dir: string;
+  readyTimeoutMs?: number;
+}): Promise<ServerProcess> {
+  let output = "";
+  const child: ChildProcess = spawn(options.command, options.args, { stdio: ["ignore", "pipe", "pipe"] });
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-4000));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
+  let failed: Error | undefined;
+  void spawnError.then((e) => (failed = e));
+  const dispose = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null && failed === undefined) {
+      const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await done;
+      clearTimeout(timer);
+    }
+    rmSync(options.dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
+  for (;;) {
+    if (failed !== undefined || child.exitCode !== null) {
+      await dispose();
+      throw new Error(`${options.name} exited (${failed?.message ?? child.exitCode}): ${output}`);
+    }
+    const ready = await fetch(options.readyUrl).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      await dispose();
+      throw new Error(`${options.name} not ready: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { pid: () => child.pid, output: () => output, dispose };
+}

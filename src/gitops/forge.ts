@@ -98,6 +98,18 @@ function repoParts(repo: string): { owner: string; name: string } {
   return { owner: m[1] as string, name: m[2] as string };
 }
 
+/** The JSON array of a 200 answer, its objects only. */
+function listOf(answer: Answer, kind: string, what: string): Record<string, unknown>[] {
+  if (answer.status !== 200 || !Array.isArray(answer.body)) fail(kind, what, answer);
+  return (answer.body as unknown[]).filter(isRecord);
+}
+
+/** The JSON object of an answer with the expected status. */
+function objectOf(answer: Answer, kind: string, what: string, status = 200): Record<string, unknown> {
+  if (answer.status !== status || !isRecord(answer.body)) fail(kind, what, answer);
+  return answer.body as Record<string, unknown>;
+}
+
 const enc = encodeURIComponent;
 
 function github(options: ForgeOptions): Forge {
@@ -115,8 +127,7 @@ function github(options: ForgeOptions): Forge {
   });
   async function find(branch: string): Promise<PullRequest | undefined> {
     const answer = await call("GET", `${repo}/pulls?head=${enc(`${owner}:${branch}`)}&state=all&per_page=10`);
-    if (answer.status !== 200 || !Array.isArray(answer.body)) fail("github", "list pulls", answer);
-    const first = (answer.body as unknown[]).find(isRecord);
+    const first = listOf(answer, "github", "list pulls")[0];
     return first ? toPr(first) : undefined;
   }
   return {
@@ -141,8 +152,7 @@ function github(options: ForgeOptions): Forge {
     },
     async get(number) {
       const answer = await call("GET", `${repo}/pulls/${number}`);
-      if (answer.status !== 200 || !isRecord(answer.body)) fail("github", "get pull", answer);
-      return toPr(answer.body as Record<string, unknown>);
+      return toPr(objectOf(answer, "github", "get pull"));
     },
   };
 }
@@ -161,8 +171,7 @@ function gitlab(options: ForgeOptions): Forge {
   });
   async function find(branch: string): Promise<PullRequest | undefined> {
     const answer = await call("GET", `${project}/merge_requests?source_branch=${enc(branch)}&state=all`);
-    if (answer.status !== 200 || !Array.isArray(answer.body)) fail("gitlab", "list merge requests", answer);
-    const first = (answer.body as unknown[]).find(isRecord);
+    const first = listOf(answer, "gitlab", "list merge requests")[0];
     return first ? toPr(first) : undefined;
   }
   return {
@@ -186,8 +195,7 @@ function gitlab(options: ForgeOptions): Forge {
     },
     async get(number) {
       const answer = await call("GET", `${project}/merge_requests/${number}`);
-      if (answer.status !== 200 || !isRecord(answer.body)) fail("gitlab", "get merge request", answer);
-      return toPr(answer.body as Record<string, unknown>);
+      return toPr(objectOf(answer, "gitlab", "get merge request"));
     },
   };
 }
@@ -204,8 +212,7 @@ function gitea(options: ForgeOptions): Forge {
   async function find(branch: string): Promise<PullRequest | undefined> {
     for (let page = 1; page <= 10; page++) {
       const answer = await call("GET", `${repo}/pulls?state=all&page=${page}&limit=50`);
-      if (answer.status !== 200 || !Array.isArray(answer.body)) fail("gitea", "list pulls", answer);
-      const items = (answer.body as unknown[]).filter(isRecord);
+      const items = listOf(answer, "gitea", "list pulls");
       const hit = items.find((p) => isRecord(p.head) && p.head.ref === branch);
       if (hit) return toPr(hit);
       if (items.length < 50) return undefined;
@@ -215,17 +222,15 @@ function gitea(options: ForgeOptions): Forge {
   /** Label ids by name, creating the missing labels. */
   async function labelIds(names: readonly string[]): Promise<number[]> {
     const answer = await call("GET", `${repo}/labels?limit=50`);
-    if (answer.status !== 200 || !Array.isArray(answer.body)) fail("gitea", "list labels", answer);
     const known = new Map(
-      (answer.body as unknown[]).filter(isRecord).map((l) => [String(l.name), Number(l.id)] as const),
+      listOf(answer, "gitea", "list labels").map((l) => [String(l.name), Number(l.id)] as const),
     );
     const ids: number[] = [];
     for (const label of names) {
       let id = known.get(label);
       if (id === undefined) {
         const created = await call("POST", `${repo}/labels`, { name: label, color: "#e4e669" });
-        if (created.status !== 201 || !isRecord(created.body)) fail("gitea", "create label", created);
-        id = Number((created.body as Record<string, unknown>).id);
+        id = Number(objectOf(created, "gitea", "create label", 201).id);
       }
       ids.push(id);
     }
@@ -252,8 +257,7 @@ function gitea(options: ForgeOptions): Forge {
     },
     async get(number) {
       const answer = await call("GET", `${repo}/pulls/${number}`);
-      if (answer.status !== 200 || !isRecord(answer.body)) fail("gitea", "get pull", answer);
-      return toPr(answer.body as Record<string, unknown>);
+      return toPr(objectOf(answer, "gitea", "get pull"));
     },
   };
 }

@@ -108,8 +108,18 @@ function seqIndented(text: string): boolean {
   return indented || !flush;
 }
 
-function render(value: unknown, indentSeq: boolean): string[] {
-  return stringify(value, { indentSeq, lineWidth: 0 }).trimEnd().split("\n");
+/** New lines holding `value`, at `indent` columns, after the line where offset `endAt` falls. */
+function insertion(
+  text: string,
+  endAt: number,
+  indent: number,
+  value: unknown,
+  indentSeq: boolean,
+): TextEdit {
+  const at = lineEnd(text, endAt);
+  const pad = " ".repeat(indent);
+  const lines = stringify(value, { indentSeq, lineWidth: 0 }).trimEnd().split("\n");
+  return { start: at, end: at, text: lines.map((l) => `\n${pad}${l}`).join("") };
 }
 
 /** Collects the text edits that make `node` carry `patch`. */
@@ -146,15 +156,15 @@ function planEdits(text: string, node: YAMLMap, patch: Json, edits: TextEdit[], 
       (last?.value as YamlNode | null | undefined)?.range?.[1] ??
       (last?.key as YamlNode | undefined)?.range?.[1];
     if (!firstKey?.range || lastEndAt === undefined) throw new NeedsRender("empty mapping");
-    const indent = " ".repeat(column(text, firstKey.range[0]));
-    const at = lineEnd(text, Math.max(lastEndAt - 1, firstKey.range[0]));
-    edits.push({
-      start: at,
-      end: at,
-      text: render(missing, indentSeq)
-        .map((l) => `\n${indent}${l}`)
-        .join(""),
-    });
+    edits.push(
+      insertion(
+        text,
+        Math.max(lastEndAt - 1, firstKey.range[0]),
+        column(text, firstKey.range[0]),
+        missing,
+        indentSeq,
+      ),
+    );
   }
 }
 
@@ -185,15 +195,7 @@ function planListEdits(
       text.slice(lineStart(text, first.range[0]) + dashColumn, first.range[0]).trim() !== "-"
     )
       throw new NeedsRender("unusual list layout");
-    const indent = " ".repeat(dashColumn);
-    const at = lineEnd(text, last.range[1] - 1);
-    edits.push({
-      start: at,
-      end: at,
-      text: render(added, indentSeq)
-        .map((l) => `\n${indent}${l}`)
-        .join(""),
-    });
+    edits.push(insertion(text, last.range[1] - 1, dashColumn, added, indentSeq));
   }
 }
 
@@ -307,12 +309,14 @@ export function appendToTopLevelList(text: string, key: string, item: unknown): 
   const first = isSeq(list) ? (list.items[0] as YamlNode | undefined) : undefined;
   const last = isSeq(list) ? (list.items[list.items.length - 1] as YamlNode | undefined) : undefined;
   if (isSeq(list) && !list.flow && first?.range && last?.range) {
-    const indent = " ".repeat(Math.max(0, column(text, first.range[0]) - 2));
-    const at = lineEnd(text, last.range[1] - 1);
-    const lines = render([item], true)
-      .map((l) => `\n${indent}${l}`)
-      .join("");
-    return { text: text.slice(0, at) + lines + text.slice(at), changed: true };
+    const edit = insertion(
+      text,
+      last.range[1] - 1,
+      Math.max(0, column(text, first.range[0]) - 2),
+      [item],
+      true,
+    );
+    return { text: text.slice(0, edit.start) + edit.text + text.slice(edit.end), changed: true };
   }
   if (isSeq(list)) list.add(doc.createNode(item));
   else (doc.contents as YAMLMap).set(key, doc.createNode([item]));

@@ -3,7 +3,11 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeForge, type FakeForge } from "../../test/fakes/forge-servers.js";
-import { startFakeKubeApiServer, type FakeKubeApiServer } from "../../test/fakes/kube-api-server.js";
+import {
+  startFakeKubeApiServer,
+  type FakeKubeApiServer,
+  type PolicyRule,
+} from "../../test/fakes/kube-api-server.js";
 import { bareRemote, git, GITOPS_FIXTURE } from "../../test/helpers/git-remote.js";
 import { REPO } from "../../test/helpers/system.js";
 import { KubeApplier } from "../apply/kube-applier.js";
@@ -79,10 +83,17 @@ describe("the proposer", () => {
     while (closers.length) await closers.pop()?.();
   });
 
-  async function setup(policy: Partial<ApplyPolicyOptions> = {}, extra: Partial<ProposerDeps> = {}) {
+  async function setup(
+    policy: Partial<ApplyPolicyOptions> = {},
+    extra: Partial<ProposerDeps> = {},
+    rules?: PolicyRule[],
+  ) {
     const { remote, dir } = bareRemote();
     const forgeFake: FakeForge = await startFakeForge("github");
-    const kube: FakeKubeApiServer = await startFakeKubeApiServer({ objects: DEMO.cluster.items });
+    const kube: FakeKubeApiServer = await startFakeKubeApiServer({
+      objects: DEMO.cluster.items,
+      ...(rules ? { rules } : {}),
+    });
     closers.push(
       () => forgeFake.close(),
       () => kube.close(),
@@ -249,6 +260,19 @@ describe("the proposer", () => {
       message: expect.stringContaining("dry-run accepted"),
     });
     expect((await s.deployment()).spec.template.spec.containers[0]?.resources.limits.memory).toBe("256Mi");
+  });
+
+  it("dry-run: records the API server's refusal when RBAC does not allow patch", async () => {
+    const readOnly: PolicyRule[] = [
+      { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] },
+    ];
+    const s = await setup({ mode: "dry-run" }, {}, readOnly);
+    await s.add("inc-forbidden");
+    await s.proposer.propose("inc-forbidden");
+    expect(s.patches()[0]).toMatchObject({ status: 403, verb: "patch", resource: "deployments" });
+    const dryRun = (await s.store.get("inc-forbidden"))?.proposal?.dryRun;
+    expect(dryRun?.ok).toBe(false);
+    expect(dryRun?.message).toMatch(/403.*cannot patch resource "deployments"/);
   });
 
   it("auto: applies allow-listed actions in allow-listed namespaces, with an audit line and the applied record", async () => {

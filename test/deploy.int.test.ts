@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startAlertmanager } from "../src/harness/alertmanager.js";
+import { freePort } from "../src/harness/nats-server.js";
 import { startPrometheus } from "../src/harness/prometheus.js";
 import {
   DEPLOY,
@@ -19,7 +20,7 @@ import {
   rulesFile,
   rulesFileForTest,
 } from "./helpers/deploy.js";
-import { REPO, startSystem } from "./helpers/system.js";
+import { REPO, postWebhook, readJson, startSystem } from "./helpers/system.js";
 
 const KINDS = new Set([
   "Kustomization",
@@ -233,6 +234,50 @@ describe("the Grafana dashboard", () => {
       }
       for (const name of used) expect(exposed.has(name), name).toBe(true);
     } finally {
+      await system.close();
+    }
+  });
+});
+
+describe("the Grafana dashboard in a real Prometheus", () => {
+  it("is valid PromQL that Prometheus answers, with data from a running system's scrape", async () => {
+    const dashboard = JSON.parse(readFileSync(join(DEPLOY, "monitoring/aiops-dashboard.json"), "utf8")) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    // Grafana's variables, as it would expand them.
+    const expand = (expr: string) =>
+      expr.replaceAll("$job", ".+").replaceAll("$__rate_interval", "1m").replaceAll("$__range", "1h");
+    const port = await freePort();
+    const system = await startSystem({ server: { host: "127.0.0.1", port } });
+    const prometheus = await startPrometheus({ targets: [`127.0.0.1:${port}`] }).catch(
+      async (error: unknown) => {
+        await system.close();
+        throw error;
+      },
+    );
+    try {
+      await system.listen();
+      expect(
+        (await postWebhook(system, readJson(join(REPO, "examples/webhooks/crashloop-firing.json"))))
+          .statusCode,
+      ).toBe(202);
+      const query = async (expr: string) => {
+        const response = await fetch(
+          `${prometheus.url}/api/v1/query?query=${encodeURIComponent(expand(expr))}`,
+        );
+        return { status: response.status, body: (await response.json()) as { data?: { result: unknown[] } } };
+      };
+      const received = dashboard.panels.find((p) => p.title === "Alerts received")!.targets[0]!.expr;
+      // Two scrapes after the webhook: the rate has data.
+      for (let tries = 0; (await query(received)).body.data?.result.length === 0; tries++) {
+        if (tries > 200) throw new Error("no data for the alerts-received panel");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const panel of dashboard.panels) {
+        for (const target of panel.targets) expect((await query(target.expr)).status, panel.title).toBe(200);
+      }
+    } finally {
+      await prometheus.dispose();
       await system.close();
     }
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -23,5 +23,19 @@ describe("the git command line", () => {
   it("runs without the host's hooks and config, and refuses an SSH key path a shell would split", () => {
     expect(() => createGit({ sshKeyFile: "/keys/id; rm -rf /" })).toThrow(ConfigError);
     expect(() => createGit({ sshKeyFile: "/keys/id_ed25519" })).not.toThrow();
+  });
+
+  it("refuses options that run commands, and the ext:: transport", async () => {
+    const git = createGit();
+    const dir = mkdtempSync(join(tmpdir(), "aiops-git-"));
+    const marker = join(dir, "ran");
+    for (const args of [
+      ["ls-remote", `--upload-pack=touch ${marker}`, "--", dir],
+      ["-c", "protocol.ext.allow=always", "ls-remote", "--", `ext::sh -c touch% ${marker}`],
+      ["ls-remote", "--", `ext::sh -c touch% ${marker}`],
+    ]) {
+      await expect(git.run(dir, args)).rejects.toBeInstanceOf(BackendError);
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 });

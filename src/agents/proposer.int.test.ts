@@ -347,6 +347,46 @@ describe("the proposer", () => {
     await expect(s.proposer.approve("inc-manual")).rejects.toThrow(/no proposed change/);
   });
 
+  it("reject closes the pull request and deletes the branch, and does so when either is gone already", async () => {
+    const s = await setup();
+    const branches = () => git(s.remote, "branch", "--list", "aiops/*").trim();
+    await s.add("inc-withdraw");
+    await s.proposer.propose("inc-withdraw");
+    expect(s.forgeFake.pulls[0]?.state).toBe("open");
+    expect(branches()).toContain("aiops/inc-withdraw");
+    const rejected = await s.proposer.reject("inc-withdraw", "bob");
+    expect(rejected.proposal).toMatchObject({
+      state: "rejected",
+      pullRequest: { number: 1, state: "closed" },
+      branchDeleted: NOW.toISOString(),
+      decision: { verdict: "rejected", by: "bob" },
+    });
+    expect(s.forgeFake.pulls[0]?.state).toBe("closed");
+    expect(branches()).toBe("");
+    const closes = s.forgeFake.requests.filter((r) => r.method === "PATCH");
+    expect(closes.map((r) => [r.path, r.body])).toEqual([
+      [`/repos/${s.forgeFake.repo}/pulls/1`, { state: "closed" }],
+    ]);
+
+    // Closed by hand and the branch deleted on the forge before the rejection: still fine.
+    await s.add("inc-gone");
+    await s.proposer.propose("inc-gone");
+    git(s.remote, "branch", "-D", "aiops/inc-gone");
+    const recorded = (await s.store.get("inc-gone"))?.proposal?.pullRequest;
+    expect(await s.forge.close(recorded?.number ?? 0)).toMatchObject({ state: "closed" });
+    const again = await s.proposer.reject("inc-gone");
+    expect(again.proposal).toMatchObject({ state: "rejected", pullRequest: { state: "closed" } });
+    expect(branches()).toBe("");
+
+    // A pull request merged meanwhile is not taken back.
+    await s.add("inc-merged");
+    await s.proposer.propose("inc-merged");
+    s.forgeFake.merge(3);
+    await expect(s.proposer.reject("inc-merged")).rejects.toThrow(ConflictError);
+    expect(branches()).toContain("aiops/inc-merged");
+    expect((await s.store.get("inc-merged"))?.proposal?.decision).toBeUndefined();
+  });
+
   it("approve with onApprove apply patches the cluster and records it applied", async () => {
     const s = await setup({}, { onApprove: "apply" });
     await s.add("inc-apply");

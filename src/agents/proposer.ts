@@ -225,6 +225,30 @@ export function createProposer(deps: ProposerDeps) {
     }
   }
 
+  /**
+   * Takes a rejected proposal back: closes its pull request (the recorded one, or the
+   * one the forge has for the branch) and deletes the branch from the remote. Safe to
+   * repeat; a merged pull request is a conflict, left for pollMerged to record.
+   */
+  async function withdraw(incident: Incident): Promise<Partial<Proposal>> {
+    const branch = incident.proposal?.branch;
+    if (!branch) return {};
+    const change: Partial<Proposal> = {};
+    const recorded = incident.proposal?.pullRequest;
+    const pr = recorded ?? (deps.forge ? await deps.forge.find(branch) : undefined);
+    if (deps.forge && pr && pr.state !== "closed") {
+      const now = await deps.forge.close(pr.number);
+      if (now.state === "merged")
+        throw new ConflictError(`incident ${incident.id}'s pull request ${now.url} is merged already`);
+      change.pullRequest = { forge: deps.forge.kind, ...pr, state: now.state };
+    }
+    if (deps.repository) {
+      await deps.repository.deleteBranch(branch);
+      change.branchDeleted = clock().toISOString();
+    }
+    return change;
+  }
+
   /** The incident with a plan that has a patch and no decision yet; NotFoundError / ConflictError otherwise. */
   async function decidable(
     id: string,
@@ -296,11 +320,17 @@ export function createProposer(deps: ProposerDeps) {
       return record(id, mode, { decision });
     },
 
-    /** A person dismisses the proposal; nothing further happens to it. */
+    /**
+     * A person dismisses the proposal: its pull request is closed and its branch deleted
+     * (before the decision is recorded, so that a failed attempt can be repeated), and
+     * nothing further happens to it.
+     */
     async reject(id: string, by?: string, note?: string): Promise<Incident> {
       const { incident, plan } = await decidable(id);
-      log.info({ audit: true, incidentId: id, by: by ?? "api" }, "proposal rejected");
+      const withdrawn = await withdraw(incident);
+      log.info({ audit: true, incidentId: id, by: by ?? "api", ...withdrawn }, "proposal rejected");
       return record(id, incident.proposal?.mode ?? deps.policy.modeFor(plan), {
+        ...withdrawn,
         state: "rejected",
         decision: {
           verdict: "rejected",

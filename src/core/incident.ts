@@ -77,6 +77,8 @@ export interface Proposal {
   location?: string;
   diff?: string;
   pullRequest?: { forge: string; number: number; url: string; state: "open" | "merged" | "closed" };
+  /** When the branch was deleted from the remote (on rejection). */
+  branchDeleted?: string;
   /** The server-side dry-run of the patch against the cluster. */
   dryRun?: { ok: boolean; at: string; message: string };
   /** An automatic or approved apply to the cluster. */

@@ -46,6 +46,18 @@ describe.each(["github", "gitlab", "gitea"] as const)("the %s forge", (kind) => 
     expect((await f.get(pr.number)).state).toBe("merged");
   });
 
+  it("closes a pull request, again without harm, and leaves a merged one merged", async () => {
+    const f = await forge();
+    const pr = await f.open(draft);
+    expect(await f.close(pr.number)).toMatchObject({ number: pr.number, state: "closed" });
+    expect(await f.close(pr.number)).toMatchObject({ number: pr.number, state: "closed" });
+    expect(fake.pulls[0]?.state).toBe("closed");
+    const other = await f.open({ ...draft, branch: "aiops/inc-2" });
+    fake.merge(other.number);
+    expect((await f.close(other.number)).state).toBe("merged");
+    expect(fake.pulls[1]?.state).toBe("merged");
+  });
+
   it("fails with a non-retryable BackendError on bad credentials", async () => {
     const f = await forge("wrong-token");
     const error = await f.open(draft).catch((e: unknown) => e);

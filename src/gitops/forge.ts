@@ -4,12 +4,15 @@
  *
  * - GitHub: GET /repos/{owner}/{repo}/pulls?head={owner}:{branch}&state=all,
  *   POST /repos/{owner}/{repo}/pulls (422 "A pull request already exists" when one is open),
- *   POST /repos/{owner}/{repo}/issues/{number}/labels, GET /repos/{owner}/{repo}/pulls/{number};
+ *   POST /repos/{owner}/{repo}/issues/{number}/labels, GET /repos/{owner}/{repo}/pulls/{number},
+ *   PATCH /repos/{owner}/{repo}/pulls/{number} with state=closed;
  * - GitLab: GET /api/v4/projects/:id/merge_requests?source_branch=, POST
  *   /api/v4/projects/:id/merge_requests (labels as a comma-separated string; 409 when an open
- *   one exists), GET /api/v4/projects/:id/merge_requests/:iid;
+ *   one exists), GET /api/v4/projects/:id/merge_requests/:iid, PUT
+ *   /api/v4/projects/:id/merge_requests/:iid with state_event=close;
  * - Gitea: GET /api/v1/repos/{owner}/{repo}/pulls?state=all, POST /api/v1/repos/{owner}/{repo}/pulls
- *   (409 when one exists), labels by id through /labels and /issues/{index}/labels.
+ *   (409 when one exists), labels by id through /labels and /issues/{index}/labels,
+ *   GET and PATCH (state=closed) /api/v1/repos/{owner}/{repo}/pulls/{index}.
  */
 import { BackendError, ConfigError } from "../core/errors.js";
 import { isRecord } from "../core/json.js";
@@ -37,6 +40,8 @@ export interface Forge {
   open(draft: PullRequestDraft): Promise<PullRequest>;
   /** The current state of a pull request (to learn that it was merged). */
   get(number: number): Promise<PullRequest>;
+  /** Closes a pull request; one closed or merged already is returned as it is. */
+  close(number: number): Promise<PullRequest>;
 }
 
 export interface ForgeOptions {
@@ -110,6 +115,24 @@ function objectOf(answer: Answer, kind: string, what: string, status = 200): Rec
   return answer.body as Record<string, unknown>;
 }
 
+/**
+ * The pull request a close answered with; when the forge refused (merged, or closed
+ * already), the pull request as it is, provided it is not open.
+ */
+async function closedOr(
+  answer: Answer,
+  kind: string,
+  toPr: (b: Record<string, unknown>) => PullRequest,
+  get: () => Promise<PullRequest>,
+): Promise<PullRequest> {
+  if (answer.status === 200 && isRecord(answer.body)) return toPr(answer.body);
+  if (answer.status < 500 && answer.status !== 429) {
+    const now = await get().catch(() => undefined);
+    if (now && now.state !== "open") return now;
+  }
+  fail(kind, "close", answer);
+}
+
 const enc = encodeURIComponent;
 
 function github(options: ForgeOptions): Forge {
@@ -154,6 +177,10 @@ function github(options: ForgeOptions): Forge {
       const answer = await call("GET", `${repo}/pulls/${number}`);
       return toPr(objectOf(answer, "github", "get pull"));
     },
+    async close(number) {
+      const answer = await call("PATCH", `${repo}/pulls/${number}`, { state: "closed" });
+      return closedOr(answer, "github", toPr, () => this.get(number));
+    },
   };
 }
 
@@ -196,6 +223,10 @@ function gitlab(options: ForgeOptions): Forge {
     async get(number) {
       const answer = await call("GET", `${project}/merge_requests/${number}`);
       return toPr(objectOf(answer, "gitlab", "get merge request"));
+    },
+    async close(number) {
+      const answer = await call("PUT", `${project}/merge_requests/${number}`, { state_event: "close" });
+      return closedOr(answer, "gitlab", toPr, () => this.get(number));
     },
   };
 }
@@ -258,6 +289,10 @@ function gitea(options: ForgeOptions): Forge {
     async get(number) {
       const answer = await call("GET", `${repo}/pulls/${number}`);
       return toPr(objectOf(answer, "gitea", "get pull"));
+    },
+    async close(number) {
+      const answer = await call("PATCH", `${repo}/pulls/${number}`, { state: "closed" });
+      return closedOr(answer, "gitea", toPr, () => this.get(number));
     },
   };
 }

@@ -81,6 +81,22 @@ export class GitRepository {
     });
   }
 
+  /** Deletes the incident's branch on the remote; true when it was there. Idempotent. */
+  async deleteBranch(name: string): Promise<boolean> {
+    const branch = checkRefName(name);
+    return this.lock.run("workspace", async () => {
+      await this.prepare();
+      if (!(await this.remoteBranch(branch))) return false;
+      try {
+        await this.run(["push", "--quiet", "--", "origin", `:refs/heads/${branch}`]);
+      } catch (error) {
+        // Deleted by someone else meanwhile: the end is the same.
+        if (await this.remoteBranch(branch)) throw error;
+      }
+      return true;
+    });
+  }
+
   /** The commit the remote branch points at, if it exists. */
   private async remoteBranch(branch: string): Promise<string | undefined> {
     const out = await this.run(["ls-remote", "--heads", "--", "origin", `refs/heads/${branch}`]);

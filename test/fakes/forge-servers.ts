@@ -3,7 +3,10 @@
  * use, with their documented request and response bodies and errors: GitHub's 422
  * "Validation Failed" / "A pull request already exists for owner:branch.", GitLab's 409
  * "Another open merge request already exists for this source branch", Gitea's 409, and
- * 401 for a wrong token. Pull requests live in memory; `merge(n)` merges one.
+ * 401 for a wrong token. Closing: GitHub's PATCH pulls/{n} state=closed (422 on a merged
+ * one), GitLab's PUT merge_requests/:iid state_event=close (a merged one stays merged),
+ * Gitea's PATCH pulls/{n} state=closed (412 on a merged one); closing a closed one
+ * answers 200. Pull requests live in memory; `merge(n)` merges one.
  */
 import { startJsonServer, type FakeEmbeddingServer, type RecordedRequest, type Reply } from "./fake-http.js";
 
@@ -93,6 +96,12 @@ export async function startFakeForge(kind: FakeForge["kind"]): Promise<FakeForge
     return p;
   };
   const openFor = (head: string) => pulls.find((p) => p.head === head && p.state === "open");
+  /** Applies a close to a pull request that is not merged; returns whether it could. */
+  const closePull = (p: FakePull): boolean => {
+    if (p.state === "merged") return false;
+    p.state = "closed";
+    return true;
+  };
   const str = (v: unknown) => (typeof v === "string" ? v : "");
 
   function github(req: RecordedRequest): Reply {
@@ -147,6 +156,17 @@ export async function startFakeForge(kind: FakeForge["kind"]): Promise<FakeForge
     m = new RegExp(`^${prefix}/pulls/(\\d+)$`).exec(req.path);
     const p = m ? pulls.find((x) => x.number === Number(m?.[1])) : undefined;
     if (req.method === "GET" && p) return { status: 200, body: githubPull(p) };
+    if (req.method === "PATCH" && p && b.state === "closed") {
+      if (!closePull(p))
+        return {
+          status: 422,
+          body: {
+            message: "Validation Failed",
+            errors: [{ resource: "PullRequest", code: "custom", field: "state", message: "merged" }],
+          },
+        };
+      return { status: 200, body: githubPull(p) };
+    }
     return { status: 404, body: { message: "Not Found" } };
   }
 
@@ -182,6 +202,10 @@ export async function startFakeForge(kind: FakeForge["kind"]): Promise<FakeForge
     const m = new RegExp(`^${prefix.replace(/[%]/g, "%")}/merge_requests/(\\d+)$`).exec(req.path);
     const p = m ? pulls.find((x) => x.number === Number(m[1])) : undefined;
     if (req.method === "GET" && p) return { status: 200, body: gitlabMr(p) };
+    if (req.method === "PUT" && p && b.state_event === "close") {
+      closePull(p);
+      return { status: 200, body: gitlabMr(p) };
+    }
     return { status: 404, body: { message: "404 Not found" } };
   }
 
@@ -220,6 +244,14 @@ export async function startFakeForge(kind: FakeForge["kind"]): Promise<FakeForge
     const m = new RegExp(`^${prefix}/pulls/(\\d+)$`).exec(req.path);
     const p = m ? pulls.find((x) => x.number === Number(m[1])) : undefined;
     if (req.method === "GET" && p) return { status: 200, body: giteaPull(p) };
+    if (req.method === "PATCH" && p && b.state === "closed") {
+      if (!closePull(p))
+        return {
+          status: 412,
+          body: { message: "cannot change state of this pull request, it was already merged", url: "" },
+        };
+      return { status: 200, body: giteaPull(p) };
+    }
     return { status: 404, body: { message: "The target couldn't be found." } };
   }
 

@@ -96,6 +96,18 @@ describe.skipIf(!haveBuild)("the aiops command", () => {
     expect((await runCli(["feedback", "inc-none", "--confirm", "--url", base], token)).code).toBe(66);
     expect((await runCli(["feedback", incident.id, "--confirm", "--url", base])).code).toBe(77);
 
+    expect((await runCli(["reject", "inc-none", "--url", base], token)).code).toBe(66);
+    const rejected = await runCli(["reject", incident.id, "--note", "not now", "--url", base], token);
+    expect(rejected.code).toBe(0);
+    expect(JSON.parse(rejected.stdout).proposal).toMatchObject({
+      state: "rejected",
+      decision: { verdict: "rejected", note: "not now" },
+    });
+    // Decided already: the instance answers 409.
+    const late = await runCli(["approve", incident.id, "--url", base], token);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/rejected already/);
+
     child.kill("SIGTERM");
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect(code).toBe(0);
@@ -136,5 +148,16 @@ describe.skipIf(!haveBuild)("the aiops command", () => {
     expect(unreachable.stderr).toMatch(/cannot reach/);
     const badVia = await runCli(["applied", "inc-1", "--via", "pushed"]);
     expect(badVia.code).toBe(2);
+  });
+
+  it("approve and reject: decide on a running instance's proposal, and say when they cannot", async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    for (const verb of ["approve", "reject"]) {
+      const unreachable = await runCli([verb, "inc-1", "--note", "n", "--url", url]);
+      expect(unreachable.code).toBe(69);
+      expect(unreachable.stderr).toMatch(/cannot reach/);
+      expect((await runCli([verb])).code).toBe(2);
+      expect((await runCli([verb, "inc-1", "--color", "red"])).code).toBe(2);
+    }
   });
 });

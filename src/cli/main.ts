@@ -9,7 +9,7 @@ import { printEvalReport, printModelComparison } from "../eval/report.js";
 import { evaluateDir } from "../eval/run.js";
 import { compareRuns } from "../eval/compare.js";
 import { createLanguageModel } from "../llm/index.js";
-import { AuthError, BackendError, InputError, NotFoundError } from "../core/errors.js";
+import { AuthError, BackendError, ConflictError, InputError, NotFoundError } from "../core/errors.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { replay } from "./replay.js";
 import { doctorChecks } from "./doctor-checks.js";
@@ -275,6 +275,7 @@ async function postToInstance(
   if (response.status === 400) throw new InputError(`${what} rejected: ${text}`);
   if (response.status === 401)
     throw new AuthError("the instance wants a token (--token or AIOPS_WEBHOOK_TOKEN)");
+  if (response.status === 409) throw new ConflictError(`${what} refused: ${text}`);
   if (!response.ok) throw new BackendError(`the instance answered ${response.status}: ${text}`, "aiops");
   console.log(text);
 }
@@ -390,6 +391,28 @@ export function buildProgram(): Command {
         );
       },
     );
+
+  const decisions = [
+    { verb: "approve", description: "approve an incident's proposal: open its pull request, or apply it" },
+    {
+      verb: "reject",
+      description: "reject an incident's proposal: close its pull request and delete its branch",
+    },
+  ] as const;
+  for (const { verb, description } of decisions) {
+    program
+      .command(verb)
+      .description(description)
+      .argument("<incident-id>")
+      .option("--note <text>", "why")
+      .option("--by <name>", "who decides")
+      .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
+      .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+      .action(async (id: string, opts: { note?: string; by?: string; url: string; token?: string }) => {
+        const body = { ...(opts.note ? { note: opts.note } : {}), ...(opts.by ? { by: opts.by } : {}) };
+        await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/${verb}`, body, verb, id);
+      });
+  }
 
   program
     .command("doctor")

@@ -74,8 +74,10 @@ describe("a prompt injection in a log line, through the RCA agent", () => {
     const model = incident.diagnosis?.model;
     expect(model?.model).toBe("ollama/mistral");
     expect(model?.calls).toBe(2);
-    // Its proposal was checked and refused. It may sway the category (recorded as the
-    // model's, with what it cited), but the plan is the planner's, inside the incident.
+    // Its category has no analyzer finding behind it: the strong finding stands. Its
+    // proposal was checked and refused, and the plan is the planner's, inside the incident.
+    expect(incident.diagnosis).toMatchObject({ category: "oom_killed", decidedBy: "analyzers" });
+    expect(model?.verdict).toBe("disregarded");
     expect(model?.proposal).toMatchObject({ action: "scale", accepted: false });
     expect(model?.proposal?.problem).toContain("outside the incident's namespace");
     const plan = incident.plan;

@@ -30,6 +30,23 @@ function run(e = evidence(), d: Diagnosis = diagnose(e), a: ModelAnswer = answer
 const oom = () =>
   evidence({ pods: [pod({ containers: [crashing({ reason: "OOMKilled", exitCode: 137 })] })] });
 
+const oomOnPressuredNode = () =>
+  evidence({
+    pods: [pod({ nodeName: "worker-1", containers: [crashing({ reason: "OOMKilled", exitCode: 137 })] })],
+    nodes: [
+      {
+        name: "worker-1",
+        ready: "False",
+        conditions: [{ type: "Ready", status: "False", reason: "KubeletNotReady" }],
+        unschedulable: false,
+        taints: [],
+        labels: {},
+        allocatable: {},
+        capacity: {},
+      },
+    ],
+  });
+
 describe("combine", () => {
   it("keeps a strong analyzer finding when the model disagrees without contradicting evidence", () => {
     const e = oom();
@@ -43,13 +60,28 @@ describe("combine", () => {
   });
 
   it("lets the model overrule a strong finding when it cites evidence the prompt held against it", () => {
-    const e = oom();
-    const out = run(e, diagnose(e), answer({ category: "node_not_ready", contradicts: ["E2"] }));
+    // The OOM kill happened on a node that is NotReady: an analyzer found that too.
+    const e = oomOnPressuredNode();
+    const d = diagnose(e);
+    expect(d.findings.map((f) => f.category)).toContain("node_not_ready");
+    // The model cites the node's condition as the prompt listed it.
+    const items = buildPrompt({ evidence: e, diagnosis: d }).items;
+    const nodeItem = [...items].find(([, item]) => item.source === "node")?.[0];
+    expect(nodeItem).toBeDefined();
+    const out = run(e, d, answer({ category: "node_not_ready", contradicts: [nodeItem as string] }));
     expect(out.category).toBe("node_not_ready");
     expect(out.decidedBy).toBe("model");
     expect(out.model?.verdict).toBe("overruled");
-    expect(out.model?.contradicting?.[0]).toMatch(/^E2: /);
+    expect(out.model?.contradicting?.[0]).toMatch(new RegExp(`^${nodeItem}: `));
     expect(out.confidence).toBeLessThanOrEqual(ModelPolicy.maxModelConfidence);
+  });
+
+  it("never moves a strong finding to a cause no analyzer found evidence for, whatever it cites", () => {
+    const e = oom();
+    const out = run(e, diagnose(e), answer({ category: "node_not_ready", contradicts: ["E2"] }));
+    expect(out.category).toBe("oom_killed");
+    expect(out.model?.verdict).toBe("disregarded");
+    expect(out.model?.reason).toContain("no analyzer found evidence of node_not_ready");
   });
 
   it("ignores contradictions citing ids the prompt never showed, log lines or the finding itself", () => {

@@ -5,6 +5,8 @@
  *   incident) stands, unless the model cites evidence the prompt really held against it,
  *   from what the cluster reports (not log lines, not the findings themselves).
  * - Where the analyzers are unsure or say `unknown`, the model decides.
+ * - Against a strong finding, the model's category must also have an analyzer finding:
+ *   citations alone cannot move it to a cause nothing in the evidence points at.
  * - Otherwise (agreement, or a disagreement without contradicting evidence) the
  *   diagnosis stays and the model's opinion is only recorded beside it.
  * - The model's proposed action never becomes the plan: it is checked as a plan would be
@@ -119,6 +121,17 @@ export function combine(
       model: opinion(
         ModelVerdict.Disregarded,
         `the model is unsure (${answer.category}, confidence ${answer.confidence.toFixed(2)})`,
+      ),
+    };
+  // Against a strong finding the model may only pick a cause some analyzer also found
+  // evidence for: citations alone are not enough, since a model that obeys an injected log
+  // line can cite the very facts the finding rests on.
+  if (strong && !diagnosis.findings.some((f) => f.category === answer.category))
+    return {
+      ...diagnosis,
+      model: opinion(
+        ModelVerdict.Disregarded,
+        `the ${diagnosis.decidedBy} finding ${diagnosis.category} (confidence ${diagnosis.confidence.toFixed(2)}) stands: no analyzer found evidence of ${answer.category}`,
       ),
     };
   if (strong && contradicting.length === 0)

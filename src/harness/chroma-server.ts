@@ -48,7 +48,9 @@ async function heartbeat(url: string): Promise<boolean> {
  */
 export async function startChromaServer(options: { timeoutMs?: number } = {}): Promise<ChromaServer> {
   if (!existsSync(CHROMA_CLI)) {
-    throw new Error(`Chroma CLI not found at ${CHROMA_CLI}; run npm install (devDependency chroma-server)`);
+    throw new Error(
+      `Chroma CLI not found at ${CHROMA_CLI}; install it with npm install --no-save chroma-server@npm:chromadb@3.0.3 (as .ci/run does)`,
+    );
   }
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "aiops-chroma-"));

@@ -3,10 +3,11 @@ import { InputError, NotFoundError } from "../core/errors.js";
 import {
   IncidentState,
   type Incident,
+  type IncidentSummary,
   type RemediationApplied,
   type RemediationOutcome,
 } from "../core/incident.js";
-import { judgeOutcome, withApplied, withOutcome } from "../core/outcome.js";
+import { judgeOutcome, withApplied, withOutcome, type OutcomeFacts } from "../core/outcome.js";
 import { parseBody } from "../core/parse-body.js";
 import type { IncidentStore } from "../store/incident-store.js";
 import { z } from "zod";
@@ -58,7 +59,7 @@ export function createOutcomeTracker(deps: OutcomeTrackerDeps) {
   if (!(deps.windowMs > 0)) throw new InputError("the outcome window must be positive", "windowMs");
 
   /** Decides the incident's outcome if it can be decided now; returns the incident as stored. */
-  async function decide(incident: Incident): Promise<Incident> {
+  async function decide<T extends OutcomeFacts & { id: string }>(incident: T): Promise<T | Incident> {
     const now = clock();
     if (judgeOutcome(incident, deps.windowMs, now).kind !== "decided") return incident;
     let decided: RemediationOutcome | undefined;
@@ -129,25 +130,17 @@ export function createOutcomeTracker(deps: OutcomeTrackerDeps) {
      * are not resolved, a page at a time; returns how many it decided.
      */
     async sweep(): Promise<number> {
-      const due: Incident[] = [];
+      // One pass over the list (summaries carry what judging needs); decide() reads afresh
+      // only the incidents that are due.
+      const due: IncidentSummary[] = [];
       const now = clock();
-      for (const state of [
-        IncidentState.Open,
-        IncidentState.Diagnosed,
-        IncidentState.Planned,
-        IncidentState.Failed,
-      ]) {
-        for (let offset = 0; ; offset += pageSize) {
-          const page = await deps.store.list({ state, limit: pageSize, offset });
-          for (const summary of page.items) {
-            if (!summary.applied || summary.outcome) continue;
-            if (Date.parse(summary.applied.at) + deps.windowMs < now.getTime()) {
-              const incident = await deps.store.get(summary.id);
-              if (incident) due.push(incident);
-            }
-          }
-          if (page.items.length < pageSize) break;
+      for (let offset = 0; ; offset += pageSize) {
+        const page = await deps.store.list({ limit: pageSize, offset });
+        for (const summary of page.items) {
+          if (summary.state === IncidentState.Resolved || !summary.applied || summary.outcome) continue;
+          if (Date.parse(summary.applied.at) + deps.windowMs < now.getTime()) due.push(summary);
         }
+        if (page.items.length < pageSize) break;
       }
       let decided = 0;
       for (const incident of due) {

@@ -24,7 +24,10 @@ export type OutcomeJudgement =
   /** Nothing to learn: no remediation in effect, already decided, or resolved before the remediation. */
   | { kind: "none"; reason: string };
 
-export function judgeOutcome(incident: Incident, windowMs: number, now: Date): OutcomeJudgement {
+/** What judging an outcome reads of an incident (a list summary carries it too). */
+export type OutcomeFacts = Pick<Incident, "state" | "resolvedAt" | "applied" | "outcome">;
+
+export function judgeOutcome(incident: OutcomeFacts, windowMs: number, now: Date): OutcomeJudgement {
   const applied = incident.applied;
   if (!applied) return { kind: "none", reason: "no remediation was put into effect" };
   if (incident.outcome) return { kind: "none", reason: `already ${incident.outcome.result}` };

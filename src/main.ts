@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { createCollector } from "./agents/collector.js";
 import { createDeadLetterHandler } from "./agents/dead-letters.js";
 import { createFeedbackService } from "./agents/feedback.js";
-import { createOutcomeTracker } from "./agents/outcomes.js";
+import { createOutcomeTracker, type OutcomeTracker } from "./agents/outcomes.js";
 import { createIntake } from "./agents/intake.js";
 import { createRcaAgent } from "./agents/rca.js";
 import { createRemediator } from "./agents/remediator.js";
@@ -451,27 +451,25 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     workingIntervalMs: Math.max(500, Math.floor(config.bus.nats.ackWaitMs / 3)),
   };
   const serveApi = roles.has("collector");
-  // Outcome learning lives with the collector, which sees the resolutions.
-  const outcomes = serveApi
-    ? createOutcomeTracker({
-        store,
-        windowMs: config.memory.outcomeWindowMs,
-        logger,
-        clock: overrides.clock,
-        onDecided: (outcome) => metrics.remediationOutcomes.inc({ result: outcome.result }),
-        ...(memory ? { learner: memory } : {}),
-      })
-    : undefined;
-  // Outcome learning of applies and merges: the collector's tracker, or one of this process's own.
-  const applyOutcomes =
-    outcomes ??
-    createOutcomeTracker({ store, windowMs: config.memory.outcomeWindowMs, logger, clock: overrides.clock });
+  // Outcome learning: the collector judges resolutions (and sweeps), the remediator records
+  // applies and merges; one tracker serves both, teaching the memory and counting outcomes.
+  const outcomes =
+    serveApi || roles.has("remediator")
+      ? createOutcomeTracker({
+          store,
+          windowMs: config.memory.outcomeWindowMs,
+          logger,
+          clock: overrides.clock,
+          onDecided: (outcome) => metrics.remediationOutcomes.inc({ result: outcome.result }),
+          ...(memory ? { learner: memory } : {}),
+        })
+      : undefined;
   const gitops =
     roles.has("remediator") || serveApi
-      ? createConfiguredProposer(config, overrides, common, applyOutcomes)
+      ? createConfiguredProposer(config, overrides, common, outcomes as OutcomeTracker)
       : undefined;
   const agents = [
-    ...(roles.has("collector") ? [createCollector({ ...common, context, outcomes })] : []),
+    ...(serveApi ? [createCollector({ ...common, context, outcomes })] : []),
     ...(roles.has("rca")
       ? [
           createRcaAgent({
@@ -509,7 +507,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     auth,
     bodyLimitBytes: config.server.bodyLimitBytes,
     deadLetters: serveApi ? (limit) => bus.deadLetters(limit) : undefined,
-    outcomes,
+    ...(serveApi ? { outcomes } : {}),
     ...(serveApi && gitops ? { approvals: gitops.proposer } : {}),
     feedback: serveApi
       ? createFeedbackService({
@@ -550,7 +548,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     logger,
     async start() {
       for (const agent of agents) await agent.start();
-      if (outcomes) {
+      if (serveApi && outcomes) {
         // Incidents whose window passed unresolved are decided by a sweep, a few times per window.
         const everyMs = Math.min(60_000, Math.floor(config.memory.outcomeWindowMs / 6));
         sweeper = setInterval(() => {

@@ -54,10 +54,12 @@ export interface ModelDiagnosisInput {
 }
 
 /** What one incident's calls produced: a valid answer, or why there is none. */
-type Outcome = { answer: ModelAnswer; usage: ModelUsage } | { failure: string; usage: ModelUsage };
+type Outcome =
+  { answer: ModelAnswer; usage: ModelUsage } | { failure: string; reason: ModelFailure; usage: ModelUsage };
 
 /** Reasons a model call gives no answer, as counted in `aiops_model_failures_total`. */
 export const ModelFailure = { Timeout: "timeout", Error: "error", Invalid: "invalid" } as const;
+export type ModelFailure = (typeof ModelFailure)[keyof typeof ModelFailure];
 
 class TimeoutError extends Error {
   override readonly name = "TimeoutError";
@@ -129,7 +131,7 @@ export function createModelDiagnosis(options: ModelDiagnosisOptions) {
     system: string,
     messages: ChatMessage[],
     usage: ModelUsage,
-  ): Promise<{ content: string } | { failure: string }> {
+  ): Promise<{ content: string } | { failure: string; reason: ModelFailure }> {
     usage.calls++;
     // The timeout starts once the call holds its slot: waiting for one is not the model's fault.
     return semaphore.run(async () => {
@@ -161,7 +163,7 @@ export function createModelDiagnosis(options: ModelDiagnosisOptions) {
       } catch (error) {
         const reason = error instanceof TimeoutError ? ModelFailure.Timeout : ModelFailure.Error;
         m?.modelCalls.inc({ ...labels, outcome: reason });
-        return { failure: `${reason}: ${error instanceof Error ? error.message : String(error)}` };
+        return { failure: `${reason}: ${error instanceof Error ? error.message : String(error)}`, reason };
       } finally {
         clearTimeout(timer);
         const seconds = (performance.now() - started) / 1000;
@@ -178,7 +180,7 @@ export function createModelDiagnosis(options: ModelDiagnosisOptions) {
     let problem = "";
     for (let attempt = 0; attempt < 2; attempt++) {
       const res = await call(system, messages, usage);
-      if ("failure" in res) return { failure: res.failure, usage };
+      if ("failure" in res) return { ...res, usage };
       const parsed = parseAnswer(res.content);
       if (parsed.ok) {
         m?.modelCalls.inc({ ...labels, outcome: "ok" });
@@ -191,7 +193,11 @@ export function createModelDiagnosis(options: ModelDiagnosisOptions) {
         { role: "user", content: repairMessage(parsed.problem) },
       );
     }
-    return { failure: `${ModelFailure.Invalid}: ${problem} (after one repair attempt)`, usage };
+    return {
+      failure: `${ModelFailure.Invalid}: ${problem} (after one repair attempt)`,
+      reason: ModelFailure.Invalid,
+      usage,
+    };
   }
 
   return {
@@ -222,7 +228,7 @@ export function createModelDiagnosis(options: ModelDiagnosisOptions) {
         : outcome.usage;
       if (!cached) m?.modelIncidentTokens.observe(labels, usage.inputTokens + usage.outputTokens);
       if ("failure" in outcome) {
-        if (!cached) m?.modelFailures.inc({ ...labels, reason: outcome.failure.split(":")[0] ?? "error" });
+        if (!cached) m?.modelFailures.inc({ ...labels, reason: outcome.reason });
         return withModelFailure(input.diagnosis, model.name, outcome.failure, usage);
       }
       return combine(input.diagnosis, outcome.answer, {

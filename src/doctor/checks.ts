@@ -9,6 +9,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import pino from "pino";
 import { connectNats, maskCredentials, type NatsConnectionOptions } from "../transport/nats/connection.js";
 import { isRecord } from "../core/json.js";
+import { withTrailingSlash } from "../context/http.js";
 import type { Check, CheckResult } from "./doctor.js";
 
 async function getJson(
@@ -175,7 +176,7 @@ export function prometheusCheck(url: string): Check {
     async run(signal) {
       const query = async (q: string) => {
         const body = await getJson(
-          new URL(`api/v1/query?query=${encodeURIComponent(q)}`, url.endsWith("/") ? url : `${url}/`).href,
+          new URL(`api/v1/query?query=${encodeURIComponent(q)}`, withTrailingSlash(url)).href,
           signal,
         );
         const result =
@@ -220,7 +221,7 @@ export function lokiCheck(url: string, tenant?: string): Check {
     async run(signal) {
       try {
         const labels = await getJson(
-          new URL("loki/api/v1/labels", url.endsWith("/") ? url : `${url}/`).href,
+          new URL("loki/api/v1/labels", withTrailingSlash(url)).href,
           signal,
           tenant ? { "X-Scope-OrgID": tenant } : {},
         );

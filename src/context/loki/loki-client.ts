@@ -6,6 +6,7 @@
  */
 import { isRecord } from "../../core/json.js";
 import type { LogRecord } from "../context-source.js";
+import { fetchWithTimeout, httpBase } from "../http.js";
 import { promString } from "../prometheus/promql.js";
 
 export interface LokiOptions {
@@ -36,10 +37,7 @@ export class LokiClient {
   readonly #labels: { namespace: string; pod: string; container: string };
 
   constructor(options: LokiOptions) {
-    const url = new URL(options.url);
-    if (url.protocol !== "http:" && url.protocol !== "https:")
-      throw new Error(`loki url must be http(s): ${options.url}`);
-    this.#base = url.href.endsWith("/") ? url.href : `${url.href}/`;
+    this.#base = httpBase(options.url, "loki");
     this.#options = options;
     this.#fetch = options.fetch ?? fetch;
     this.#labels = {
@@ -79,20 +77,16 @@ export class LokiClient {
       limit: String(this.#options.limit ?? 500),
       direction: "backward",
     });
-    const timeout = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string> = { ...(this.#options.headers ?? {}) };
     if (this.#options.tenant) headers["X-Scope-OrgID"] = this.#options.tenant;
-    let response: Response;
-    try {
-      response = await this.#fetch(new URL(`loki/api/v1/query_range?${params}`, this.#base), {
-        headers,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-    } catch (error) {
-      throw new LokiQueryError(
-        `Loki unreachable: ${timeout.aborted ? `timed out after ${timeoutMs} ms` : (error as Error).message}`,
-      );
-    }
+    const response = await fetchWithTimeout(
+      this.#fetch,
+      new URL(`loki/api/v1/query_range?${params}`, this.#base),
+      { headers },
+      timeoutMs,
+      signal,
+      (reason) => new LokiQueryError(`Loki unreachable: ${reason}`),
+    );
     const text = await response.text();
     if (!response.ok)
       throw new LokiQueryError(`Loki answered ${response.status}: ${text.trim().slice(0, 300)}`);

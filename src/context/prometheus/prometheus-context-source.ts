@@ -7,6 +7,7 @@
 import type { AlertSubject, EvidenceGap } from "../../core/evidence.js";
 import { isRecord } from "../../core/json.js";
 import type { ContextBundle, ContextSource, MetricRecord } from "../context-source.js";
+import { fetchWithTimeout, httpBase } from "../http.js";
 import { queriesFor, type NamedQuery } from "./queries.js";
 
 export interface PrometheusOptions {
@@ -41,11 +42,7 @@ export class PrometheusContextSource implements ContextSource {
   readonly #clock: () => Date;
 
   constructor(options: PrometheusOptions) {
-    const url = new URL(options.url);
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new Error(`prometheus url must be http(s): ${options.url}`);
-    }
-    this.#base = url.href.endsWith("/") ? url.href : `${url.href}/`;
+    this.#base = httpBase(options.url, "prometheus");
     this.#timeoutMs = options.timeoutMs ?? 5_000;
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
     this.#maxSeries = Math.max(1, options.maxSeries ?? 200);
@@ -96,19 +93,18 @@ export class PrometheusContextSource implements ContextSource {
       time: (time.getTime() / 1000).toFixed(3),
       timeout: `${Math.max(1, Math.floor(this.#timeoutMs / 1000))}s`,
     });
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    let response: Response;
-    try {
-      response = await this.#fetch(new URL("api/v1/query", this.#base), {
+    const response = await fetchWithTimeout(
+      this.#fetch,
+      new URL("api/v1/query", this.#base),
+      {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded", ...this.#headers },
         body,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-    } catch (error) {
-      const reason = timeout.aborted ? `timed out after ${this.#timeoutMs} ms` : (error as Error).message;
-      throw new PrometheusQueryError(`Prometheus unreachable: ${reason}`);
-    }
+      },
+      this.#timeoutMs,
+      signal,
+      (reason) => new PrometheusQueryError(`Prometheus unreachable: ${reason}`),
+    );
     const text = await response.text();
     let payload: unknown;
     try {

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { diagnose } from "../analysis/diagnose.js";
 import { validate } from "../config/load.js";
 import { parseWebhook } from "../core/alertmanager.js";
@@ -17,6 +17,7 @@ import { subjectFromAlerts } from "../context/subject.js";
 import { createSystem } from "../main.js";
 import { createLogger } from "../observability/logger.js";
 import { planRemediation } from "../remediation/plan.js";
+import { runIfMain } from "./report.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DEFAULT_SCENARIOS = join(ROOT, "../shared/benchmarks/rca/scenarios");
@@ -116,9 +117,8 @@ export async function runAnalysisBench(dir: string = DEFAULT_SCENARIOS): Promise
   );
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runAnalysisBench(process.argv[2]).catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runIfMain(
+  import.meta.url,
+  () => runAnalysisBench(process.argv[2]),
+  () => [],
+);

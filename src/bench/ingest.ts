@@ -19,6 +19,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import autocannon from "autocannon";
 import { freePort, natsServerVersion, startNatsServer, type NatsServer } from "../harness/nats-server.js";
+import { stopChild } from "../harness/server-process.js";
 import { syntheticWebhook } from "../harness/webhooks.js";
 import {
   fmt,
@@ -125,17 +126,6 @@ function track(child: ChildProcess): ChildProcess {
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
-}
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill(signal);
-  const timer = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000).unref());
-  if ((await Promise.race([done.then(() => true), timer])) === false) {
-    child.kill("SIGKILL");
-    await done;
-  }
 }
 
 async function stopAll(): Promise<void> {

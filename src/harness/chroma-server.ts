@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./nats-server.js";
+import { stopChild } from "./server-process.js";
 
 /**
  * A real Chroma server for tests and benchmarks (in src/ rather than test/ because the
@@ -69,11 +70,7 @@ export async function startChromaServer(options: { timeoutMs?: number } = {}): P
   child.once("error", (error) => (output += `\n${String(error)}`));
 
   async function stop(): Promise<void> {
-    if (exited || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exit;
-    clearTimeout(killer);
+    if (!exited) await stopChild(child);
   }
 
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);

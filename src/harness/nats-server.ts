@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect as tcpConnect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stopChild } from "./server-process.js";
 
 /** A free TCP port on loopback (the OS picks it; a race with another process is unlikely). */
 export async function freePort(): Promise<number> {
@@ -100,14 +101,7 @@ export async function startNatsServer(options: { args?: string[] } = {}): Promis
   async function halt(signal: NodeJS.Signals): Promise<void> {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const done = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-    proc.kill(signal);
-    const stopped = await Promise.race([done.then(() => true), sleep(5_000).then(() => false)]);
-    if (!stopped) {
-      proc.kill("SIGKILL");
-      await done;
-    }
+    if (proc) await stopChild(proc, signal);
   }
 
   await start();
@@ -125,5 +119,3 @@ export async function startNatsServer(options: { args?: string[] } = {}): Promis
     },
   };
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

@@ -13,6 +13,16 @@ export interface ServerProcess {
   dispose(): Promise<void>;
 }
 
+/** Stops a child process with `signal` (SIGKILL after 5 s); resolves once it has exited. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await done;
+  clearTimeout(timer);
+}
+
 export async function startServerProcess(options: {
   /** The program's name, for error messages. */
   name: string;
@@ -33,13 +43,7 @@ export async function startServerProcess(options: {
   let failed: Error | undefined;
   void spawnError.then((e) => (failed = e));
   const dispose = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && failed === undefined) {
-      const done = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await done;
-      clearTimeout(timer);
-    }
+    if (failed === undefined) await stopChild(child);
     rmSync(options.dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);

@@ -13,13 +13,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Category } from "../../core/vocabulary.js";
 import { AiopsError, BackendError, ConflictError, InputError, NotFoundError } from "../../core/errors.js";
 import type { Incident, IncidentState } from "../../core/incident.js";
-import {
-  countIncidents,
-  isTerminal,
-  newestFirst as newestFirstOrdered,
-  pageOf,
-  type OrderedIncident,
-} from "../incident-query.js";
+import { countIncidents, isTerminal, newestFirst, pageOf, type OrderedIncident } from "../incident-query.js";
 import type { IncidentPage, IncidentQuery, IncidentStore } from "../incident-store.js";
 
 const BACKEND = "nats-kv";
@@ -71,12 +65,10 @@ interface StoredIncident {
   incident: Incident;
 }
 
-interface Loaded {
-  incident: Incident;
+/** `order` is the revision of the incident's first write: the tie-break between equal `openedAt`. */
+interface Loaded extends OrderedIncident {
   /** The `inc.` entry's revision, for revision-checked writes. */
   revision: number;
-  /** Insertion order, the tie-break between equal `openedAt`. */
-  createdRevision: number;
 }
 
 /** Bounded optimistic retries: a conflict means another writer just won, so a retry soon succeeds. */
@@ -89,15 +81,15 @@ const RECENT_WRITES = 256;
 /** A small LRU of this instance's own last writes, as written; a stale entry only costs a retried update. */
 class RecentWrites {
   readonly #max: number;
-  readonly #entries = new Map<string, { value: string; revision: number; createdRevision: number }>();
+  readonly #entries = new Map<string, { value: string; revision: number; order: number }>();
 
   constructor(max: number) {
     this.#max = max;
   }
 
-  put(id: string, value: string, revision: number, createdRevision: number): void {
+  put(id: string, value: string, revision: number, order: number): void {
     this.#entries.delete(id);
-    this.#entries.set(id, { value, revision, createdRevision });
+    this.#entries.set(id, { value, revision, order });
     if (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
@@ -110,7 +102,7 @@ class RecentWrites {
     if (!entry) return undefined;
     this.#entries.delete(id);
     const stored = JSON.parse(entry.value) as StoredIncident;
-    return { incident: stored.incident, revision: entry.revision, createdRevision: entry.createdRevision };
+    return { incident: stored.incident, revision: entry.revision, order: entry.order };
   }
 }
 
@@ -219,7 +211,7 @@ export class KvIncidentStore implements IncidentStore {
     return this.#call("findOpenByKey", async () => {
       const holder = await this.#pointer(openKey(correlationKey));
       if (holder === undefined) return undefined;
-      const loaded = await this.#load(holder.id);
+      const loaded = await this.#load(holder);
       return loaded && holdsKey(loaded.incident, correlationKey) ? loaded.incident : undefined;
     });
   }
@@ -228,7 +220,7 @@ export class KvIncidentStore implements IncidentStore {
     return this.#call("findByFingerprint", async () => {
       const holder = await this.#pointer(fingerprintKey(fingerprint));
       if (holder === undefined) return undefined;
-      const loaded = await this.#load(holder.id);
+      const loaded = await this.#load(holder);
       return loaded && holdsFingerprint(loaded.incident, fingerprint) ? loaded.incident : undefined;
     });
   }
@@ -242,7 +234,7 @@ export class KvIncidentStore implements IncidentStore {
       const claims = !isTerminal(copy.state);
       const claimed = claims && (await this.#claim(copy.correlationKey, id));
       // A new incident is the latest inserted, so it wins every tie on openedAt.
-      const newest = { incident: copy, createdRevision: Number.MAX_SAFE_INTEGER };
+      const newest = { incident: copy, order: Number.MAX_SAFE_INTEGER };
       for (const fingerprint of fingerprints(copy)) await this.#pointFingerprint(fingerprint, newest);
       let revision: number;
       try {
@@ -260,9 +252,9 @@ export class KvIncidentStore implements IncidentStore {
         // The claim may have been taken over as orphaned while this create stalled between
         // its two writes: the later creator owns the key, so this one backs out.
         const holder = await this.#pointer(openKey(copy.correlationKey));
-        if (holder?.id !== id) {
+        if (holder !== id) {
           await this.#kv.purge(incidentKey(id), { previousSeq: revision }).catch(() => undefined);
-          throw keyConflict(copy.correlationKey, holder?.id);
+          throw keyConflict(copy.correlationKey, holder);
         }
       }
       this.#recent.put(id, value, revision, revision);
@@ -284,7 +276,7 @@ export class KvIncidentStore implements IncidentStore {
   async list(query: IncidentQuery): Promise<IncidentPage> {
     return this.#call("list", async () => {
       const entries = await this.#scan();
-      return pageOf(entries.map(byCreation), query);
+      return pageOf(entries, query);
     });
   }
 
@@ -326,7 +318,7 @@ export class KvIncidentStore implements IncidentStore {
       const holdsKeyBefore = !isTerminal(current.state);
       const keyBefore = current.correlationKey;
       const before = new Set(fingerprints(current));
-      const value = encode({ createdRevision: loaded.createdRevision, incident: mutate(current) });
+      const value = encode({ createdRevision: loaded.order, incident: mutate(current) });
       // What a later read returns (undefined fields dropped), shared with no caller.
       const next = (JSON.parse(value) as StoredIncident).incident;
       if (next.id !== id) throw new InputError("an update must not change the incident id", "id");
@@ -334,7 +326,7 @@ export class KvIncidentStore implements IncidentStore {
       const holdsKeyAfter = !isTerminal(next.state);
       const keyChanged = keyBefore !== next.correlationKey;
       if (holdsKeyAfter && (!holdsKeyBefore || keyChanged)) await this.#claim(next.correlationKey, id);
-      const self = { incident: next, createdRevision: loaded.createdRevision };
+      const self = { incident: next, order: loaded.order };
       for (const fingerprint of fingerprints(next)) {
         if (!before.has(fingerprint)) await this.#pointFingerprint(fingerprint, self);
       }
@@ -353,7 +345,7 @@ export class KvIncidentStore implements IncidentStore {
         if (!after.has(fingerprint)) await this.#dropPointer(fingerprintKey(fingerprint), id);
       }
       if (holdsKeyBefore && (!holdsKeyAfter || keyChanged)) await this.#release(keyBefore, id);
-      this.#recent.put(id, value, revision, loaded.createdRevision);
+      this.#recent.put(id, value, revision, loaded.order);
       return next;
     }
     throw new BackendError(`incident ${id}: too many concurrent updates, try again`, BACKEND, true);
@@ -404,7 +396,7 @@ export class KvIncidentStore implements IncidentStore {
   }
 
   /** Makes `fp.<fingerprint>` name `self` unless a newer incident holding that alert has it. */
-  async #pointFingerprint(fingerprint: string, self: { incident: Incident; createdRevision: number }) {
+  async #pointFingerprint(fingerprint: string, self: OrderedIncident) {
     const key = fingerprintKey(fingerprint);
     const id = self.incident.id;
     // A new alert's fingerprint is usually unclaimed: try the create first, read only when taken.
@@ -446,9 +438,9 @@ export class KvIncidentStore implements IncidentStore {
     }
   }
 
-  async #pointer(key: string): Promise<{ id: string; revision: number } | undefined> {
-    const entry = live(await this.#kv.get(key));
-    return entry ? { id: entry.string(), revision: entry.revision } : undefined;
+  /** The id a pointer key names, if it holds one. */
+  async #pointer(key: string): Promise<string | undefined> {
+    return live(await this.#kv.get(key))?.string();
   }
 
   async #load(id: string): Promise<Loaded | undefined> {
@@ -592,7 +584,7 @@ function decode(entry: KvEntry | undefined): Loaded | undefined {
   return {
     incident: stored.incident,
     revision: entry.revision,
-    createdRevision: stored.createdRevision ?? entry.revision,
+    order: stored.createdRevision ?? entry.revision,
   };
 }
 
@@ -611,18 +603,6 @@ function holdsFingerprint(incident: Incident, fingerprint: string): boolean {
 function keyConflict(correlationKey: string, holder: string | undefined): ConflictError {
   const by = holder === undefined ? "another incident" : `incident ${holder}`;
   return new ConflictError(`${by} is already open for key ${correlationKey}`);
-}
-
-/** Newest first, ordering equal times by the revision of the first write. */
-function newestFirst(
-  a: { incident: Incident; createdRevision: number },
-  b: { incident: Incident; createdRevision: number },
-): number {
-  return newestFirstOrdered(byCreation(a), byCreation(b));
-}
-
-function byCreation(l: { incident: Incident; createdRevision: number }): OrderedIncident {
-  return { incident: l.incident, order: l.createdRevision };
 }
 
 /**

@@ -363,15 +363,13 @@ export class EmbeddedVectorStore implements VectorStore {
         continue;
       }
       const cache = collection.cache;
-      const since = cache?.version ?? 0;
-      const { version, behind } = this.#run(
-        () => ({
-          version: s.version.get(collection.id)?.version ?? 0,
-          behind: cache?.version === undefined ? undefined : s.countSince.get(collection.id, since)?.n,
-        }),
-        "loading vectors",
-      );
+      const version = this.#run(() => s.version.get(collection.id)?.version ?? 0, "loading vectors");
       if (cache && cache.version === version) return cache;
+      // Only a cache that fell behind needs to know by how much.
+      const since = cache?.version ?? 0;
+      const behind = cache
+        ? this.#run(() => s.countSince.get(collection.id, since)?.n, "loading vectors")
+        : undefined;
       if (cache && behind !== undefined && behind <= PAGE_ROWS) {
         this.#run(() => {
           for (const row of s.itemsSince.iterate(collection.id, since))

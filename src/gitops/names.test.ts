@@ -52,5 +52,8 @@ describe("paths inside the workspace", () => {
     expect(() => insideRoot(root, "apps/escape/secret.yaml")).toThrow(/symlink/);
     expect(() => insideRoot(root, "apps/escape/new.yaml")).toThrow(/symlink/);
     expect(() => insideRoot(root, "apps/link.yaml")).toThrow(/symlink/);
+    // A dangling symlink: writing through it would create its target outside.
+    symlinkSync(join(outside, "absent.yaml"), join(root, "apps", "dangling.yaml"));
+    expect(() => insideRoot(root, "apps/dangling.yaml")).toThrow(/symlink/);
   });
 });

@@ -2,7 +2,7 @@
  * File paths inside the GitOps workspace: every path the proposer reads or writes is
  * resolved against the workspace root and checked to stay inside it, symlinks included.
  */
-import { existsSync, lstatSync, readdirSync, realpathSync } from "node:fs";
+import { lstatSync, readdirSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InputError } from "../core/errors.js";
 
@@ -11,9 +11,19 @@ function within(root: string, path: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel) && !rel.split(sep).includes(".."));
 }
 
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The absolute path of `rel` inside `root`; InputError when it (or, for an existing file
- * or its nearest existing parent, its real path after symlinks) leads outside.
+ * or its nearest existing parent, its real path after symlinks) leads outside, or when
+ * it passes through a dangling symlink.
  */
 export function insideRoot(root: string, rel: string): string {
   if (rel.includes("\0")) throw new InputError(`refusing path ${JSON.stringify(rel)}`, "path");
@@ -21,16 +31,17 @@ export function insideRoot(root: string, rel: string): string {
   const path = resolve(realRoot, rel);
   if (!within(realRoot, path))
     throw new InputError(`refusing path ${JSON.stringify(rel)}: outside the repository`, "path");
+  // The nearest entry that exists as itself (a dangling symlink counts: writing through it
+  // would create its target), resolved through every symlink on the way.
   let probe = path;
-  while (!existsSync(probe) && probe !== realRoot) probe = dirname(probe);
-  const real = realpathSync(probe);
-  if (!within(realRoot, real)) {
-    throw new InputError(
-      `refusing path ${JSON.stringify(rel)}: a symlink leads outside the repository`,
-      "path",
-    );
+  while (!present(probe) && probe !== realRoot) probe = dirname(probe);
+  let real: string | undefined;
+  try {
+    real = realpathSync(probe);
+  } catch {
+    real = undefined;
   }
-  if (existsSync(path) && lstatSync(path).isSymbolicLink() && !within(realRoot, realpathSync(path))) {
+  if (real === undefined || !within(realRoot, real)) {
     throw new InputError(
       `refusing path ${JSON.stringify(rel)}: a symlink leads outside the repository`,
       "path",

@@ -26,7 +26,13 @@ import type {
   WorkloadEvidence,
 } from "../core/evidence.js";
 import { parseQuantity } from "../core/quantity.js";
-import type { ContextBundle, KubeObject, LogRecord, MetricRecord } from "./context-source.js";
+import {
+  isKubeObject,
+  type ContextBundle,
+  type KubeObject,
+  type LogRecord,
+  type MetricRecord,
+} from "./context-source.js";
 import { excerptLog } from "./log-excerpt.js";
 import { workloadFromPodName } from "../core/pod-name.js";
 import { isRecord } from "../core/json.js";
@@ -157,13 +163,7 @@ class ObjectIndex {
 
   constructor(objects: readonly KubeObject[]) {
     for (const o of objects) {
-      if (
-        !isRecord(o) ||
-        typeof o.kind !== "string" ||
-        !isRecord(o.metadata) ||
-        typeof o.metadata.name !== "string"
-      )
-        continue;
+      if (!isKubeObject(o)) continue;
       this.byKey.set(objKey(o), o);
       const uid = str(o.metadata.uid);
       if (uid) this.byUid.set(uid, o);

@@ -1,6 +1,7 @@
 import { Ollama } from "ollama";
-import { BackendError, InputError } from "../../core/errors.js";
-import { retryableStatus, trimSlash } from "../../memory/embedders/http.js";
+import { InputError, type BackendError } from "../../core/errors.js";
+import { trimSlash } from "../../memory/embedders/http.js";
+import { modelServerError } from "../backend-error.js";
 import type { Completion, CompletionRequest, LanguageModel } from "../language-model.js";
 
 export interface OllamaLanguageModelOptions {
@@ -78,15 +79,5 @@ export class OllamaLanguageModel implements LanguageModel {
 /** The client's ResponseError carries the HTTP status; anything else is an unreachable server. */
 function toBackendError(error: unknown, url: string): BackendError {
   const status = (error as { status_code?: unknown } | null)?.status_code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (typeof status === "number")
-    return new BackendError(
-      `${BACKEND}: ${url} answered ${status}: ${message}`,
-      BACKEND,
-      retryableStatus(status),
-      {
-        cause: error,
-      },
-    );
-  return new BackendError(`${BACKEND}: cannot reach ${url}: ${message}`, BACKEND, true, { cause: error });
+  return modelServerError(BACKEND, url, error, typeof status === "number" ? status : undefined);
 }

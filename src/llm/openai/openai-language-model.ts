@@ -1,6 +1,7 @@
 import OpenAI, { APIError } from "openai";
 import { BackendError, InputError } from "../../core/errors.js";
-import { retryableStatus, trimSlash } from "../../memory/embedders/http.js";
+import { trimSlash } from "../../memory/embedders/http.js";
+import { modelServerError } from "../backend-error.js";
 import type { Completion, CompletionRequest, LanguageModel } from "../language-model.js";
 
 export interface OpenAILanguageModelOptions {
@@ -78,17 +79,8 @@ export class OpenAILanguageModel implements LanguageModel {
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
       if (error instanceof BackendError) throw error;
-      if (error instanceof APIError && typeof error.status === "number")
-        throw new BackendError(
-          `${BACKEND}: ${this.#url} answered ${error.status}: ${error.message}`,
-          BACKEND,
-          retryableStatus(error.status),
-          { cause: error },
-        );
-      const message = error instanceof Error ? error.message : String(error);
-      throw new BackendError(`${BACKEND}: cannot reach ${this.#url}: ${message}`, BACKEND, true, {
-        cause: error,
-      });
+      const status = error instanceof APIError && typeof error.status === "number" ? error.status : undefined;
+      throw modelServerError(BACKEND, this.#url, error, status);
     }
   }
 }

@@ -19,7 +19,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import autocannon from "autocannon";
 import { freePort, natsServerVersion, startNatsServer, type NatsServer } from "../harness/nats-server.js";
-import { stopChild } from "../harness/server-process.js";
+import { outputTail, stopChild } from "../harness/server-process.js";
 import { syntheticWebhook } from "../harness/webhooks.js";
 import {
   fmt,
@@ -132,15 +132,6 @@ async function stopAll(): Promise<void> {
   await Promise.all([...children].map((c) => stopChild(c)));
 }
 
-/** Keeps the last few KiB of a stream, for error messages. */
-function tail(child: ChildProcess): () => string {
-  let text = "";
-  const add = (d: Buffer) => (text = (text + d.toString()).slice(-4_000));
-  child.stdout?.on("data", add);
-  child.stderr?.on("data", add);
-  return () => text;
-}
-
 async function waitReady(url: string, child: ChildProcess, output: () => string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -169,7 +160,7 @@ async function startCeiling(
       stdio: ["ignore", "pipe", "pipe"],
     }),
   );
-  const output = tail(child);
+  const output = outputTail(child);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ceiling server not ready: ${output()}`)), 15_000);
     child.stdout?.on("data", (d: Buffer) => {
@@ -220,7 +211,7 @@ function startAiops(
   const args = [BIN, command, "--host", "127.0.0.1", "--port", String(port)];
   if (command === "collector") args.push("--snapshot", SNAPSHOT);
   const child = track(spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] }));
-  const output = tail(child);
+  const output = outputTail(child);
   const lines: Record<string, unknown>[] = [];
   let buffer = "";
   child.stdout?.on("data", (d: Buffer) => {

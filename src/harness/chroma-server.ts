@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./nats-server.js";
-import { stopChild } from "./server-process.js";
+import { outputTail, stopChild } from "./server-process.js";
 
 /**
  * A real Chroma server for tests and benchmarks (in src/ rather than test/ because the
@@ -56,18 +56,18 @@ export async function startChromaServer(options: { timeoutMs?: number } = {}): P
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "aiops-chroma-"));
   const url = `http://127.0.0.1:${port}`;
-  let output = "";
   const child: ChildProcess = spawn(
     process.execPath,
     [CHROMA_CLI, "run", "--path", dataDir, "--host", "127.0.0.1", "--port", String(port)],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ANONYMIZED_TELEMETRY: "False" } },
   );
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const printed = outputTail(child);
+  let spawnError = "";
+  const output = () => `${printed()}${spawnError}`;
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   void exit.then(() => (exited = true));
-  child.once("error", (error) => (output += `\n${String(error)}`));
+  child.once("error", (error) => (spawnError = `\n${String(error)}`));
 
   async function stop(): Promise<void> {
     if (!exited) await stopChild(child);
@@ -77,13 +77,13 @@ export async function startChromaServer(options: { timeoutMs?: number } = {}): P
   for (;;) {
     if (exited) {
       rmSync(dataDir, { recursive: true, force: true });
-      throw new Error(`chroma exited before serving: ${output.slice(-2000)}`);
+      throw new Error(`chroma exited before serving: ${output().slice(-2000)}`);
     }
     if (await heartbeat(url)) break;
     if (Date.now() > deadline) {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
-      throw new Error(`chroma did not answer its heartbeat on ${url}: ${output.slice(-2000)}`);
+      throw new Error(`chroma did not answer its heartbeat on ${url}: ${output().slice(-2000)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -13,6 +13,15 @@ export interface ServerProcess {
   dispose(): Promise<void>;
 }
 
+/** Keeps the last 4000 characters a child process prints on stdout and stderr, for error messages. */
+export function outputTail(child: ChildProcess): () => string {
+  let text = "";
+  const add = (d: Buffer) => (text = (text + d.toString()).slice(-4000));
+  child.stdout?.on("data", add);
+  child.stderr?.on("data", add);
+  return () => text;
+}
+
 /** Stops a child process with `signal` (SIGKILL after 5 s); resolves once it has exited. */
 export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -34,11 +43,8 @@ export async function startServerProcess(options: {
   dir: string;
   readyTimeoutMs?: number;
 }): Promise<ServerProcess> {
-  let output = "";
   const child: ChildProcess = spawn(options.command, options.args, { stdio: ["ignore", "pipe", "pipe"] });
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-4000));
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
+  const output = outputTail(child);
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   let failed: Error | undefined;
   void spawnError.then((e) => (failed = e));
@@ -50,7 +56,7 @@ export async function startServerProcess(options: {
   for (;;) {
     if (failed !== undefined || child.exitCode !== null) {
       await dispose();
-      throw new Error(`${options.name} exited (${failed?.message ?? child.exitCode}): ${output}`);
+      throw new Error(`${options.name} exited (${failed?.message ?? child.exitCode}): ${output()}`);
     }
     const ready = await fetch(options.readyUrl).then(
       (r) => r.ok,
@@ -59,9 +65,9 @@ export async function startServerProcess(options: {
     if (ready) break;
     if (Date.now() > deadline) {
       await dispose();
-      throw new Error(`${options.name} not ready: ${output}`);
+      throw new Error(`${options.name} not ready: ${output()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { pid: () => child.pid, output: () => output, dispose };
+  return { pid: () => child.pid, output, dispose };
 }

@@ -27,6 +27,28 @@ const stringList = (fallback: string[]) =>
   );
 const embedTimeoutMs = z.coerce.number().int().min(100).max(600_000).default(10_000);
 
+/** An Ollama server and the model to use on it, with extra keys per use. */
+function ollamaServer<T extends z.ZodRawShape>(model: string, extra: T) {
+  return z.strictObject({
+    url: httpUrl.default("http://localhost:11434"),
+    /** A model the server has pulled. */
+    model: z.string().min(1).default(model),
+    ...extra,
+  });
+}
+
+/** An OpenAI-compatible server; base URL and model are required where the kind selects it. */
+function openAiServer<T extends z.ZodRawShape>(extra: T) {
+  return z.strictObject({
+    /** The API base, with or without /v1. */
+    baseUrl: httpUrl.optional(),
+    model: z.string().min(1).optional(),
+    /** Sent as a Bearer token; local servers often need none. */
+    apiKey: z.string().min(1).optional(),
+    ...extra,
+  });
+}
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -200,27 +222,12 @@ export const configSchema = z.strictObject({
       embedder: z.enum(["hashing", "ollama", "openai"]).default("hashing"),
       /** Vector length of the hashing embedder (a remote model's is learnt from its first answer). */
       dimension: z.coerce.number().int().min(8).max(4096).default(384),
-      ollama: z
-        .strictObject({
-          url: httpUrl.default("http://localhost:11434"),
-          /** An embedding model the server has pulled. */
-          model: z.string().min(1).default("nomic-embed-text"),
-          timeoutMs: embedTimeoutMs,
-        })
-        .prefault({}),
-      openai: z
-        .strictObject({
-          /** The API base, with or without /v1. Required with `embedder: openai`. */
-          baseUrl: httpUrl.optional(),
-          /** Required with `embedder: openai`. */
-          model: z.string().min(1).optional(),
-          /** Sent as a Bearer token; local servers often need none. */
-          apiKey: z.string().min(1).optional(),
-          /** Asks the model for shorter vectors (text-embedding-3 and later). */
-          dimensions: z.coerce.number().int().min(1).max(8192).optional(),
-          timeoutMs: embedTimeoutMs,
-        })
-        .prefault({}),
+      ollama: ollamaServer("nomic-embed-text", { timeoutMs: embedTimeoutMs }).prefault({}),
+      openai: openAiServer({
+        /** Asks the model for shorter vectors (text-embedding-3 and later). */
+        dimensions: z.coerce.number().int().min(1).max(8192).optional(),
+        timeoutMs: embedTimeoutMs,
+      }).prefault({}),
       /** How many similar past incidents the RCA recalls. */
       k: z.coerce.number().int().min(1).max(50).default(5),
       /**
@@ -256,21 +263,8 @@ export const configSchema = z.strictObject({
       /** Answers kept per incident and prompt, so a repeat never calls the model twice. */
       cacheSize: z.coerce.number().int().min(1).max(100_000).default(1000),
       cacheTtlMs: z.coerce.number().int().min(1000).default(86_400_000),
-      ollama: z
-        .strictObject({
-          url: httpUrl.default("http://localhost:11434"),
-          model: z.string().min(1).default("mistral"),
-        })
-        .prefault({}),
-      openai: z
-        .strictObject({
-          /** The API base, with or without /v1. Required with `kind: openai`. */
-          baseUrl: httpUrl.optional(),
-          /** Required with `kind: openai`. */
-          model: z.string().min(1).optional(),
-          apiKey: z.string().min(1).optional(),
-        })
-        .prefault({}),
+      ollama: ollamaServer("mistral", {}).prefault({}),
+      openai: openAiServer({}).prefault({}),
     })
     .prefault({})
     .refine((l) => l.kind !== "openai" || (l.openai.baseUrl !== undefined && l.openai.model !== undefined), {

@@ -1,5 +1,4 @@
 import { BackendError, InputError } from "../../core/errors.js";
-import { ENVELOPE_VERSION } from "../bus.js";
 import type {
   Bus,
   ConsumeOptions,
@@ -10,6 +9,7 @@ import type {
   Subscription,
 } from "../bus.js";
 import type { BusJournal } from "../bus-journal.js";
+import { serialiseEnvelope } from "../envelope-frame.js";
 import { outcomeFor } from "../outcome.js";
 import type { HandlerResult, RetryPolicy } from "../outcome.js";
 import { STAGES } from "../subjects.js";
@@ -157,7 +157,7 @@ export class MemoryBus implements Bus {
   async publish<T>(stage: Stage, envelope: Envelope<T>): Promise<void> {
     if (this.#closing) throw new BackendError("the bus is closed", "memory-bus", false);
     const state = this.#stage(stage);
-    const json = serialise(stage, envelope);
+    const json = serialiseEnvelope(stage, envelope);
 
     const key = `${stage}\u0000${envelope.idempotencyKey}`;
     this.#forgetOldKeys();
@@ -444,21 +444,4 @@ function positive(value: number, name: string, min = 1): number {
   if (!Number.isFinite(value) || value < min)
     throw new InputError(`${name} must be a number >= ${min}`, name);
   return value;
-}
-
-/** Validates the envelope's frame and serialises it; InputError when it cannot travel. */
-function serialise(stage: Stage, envelope: Envelope<unknown>): string {
-  if (envelope.v !== ENVELOPE_VERSION)
-    throw new InputError(`unsupported envelope version ${String(envelope.v)}`, "v");
-  if (envelope.type !== stage)
-    throw new InputError(`envelope of type ${envelope.type} published to ${stage}`, "type");
-  if (typeof envelope.id !== "string" || !envelope.id) throw new InputError("envelope id is required", "id");
-  if (typeof envelope.idempotencyKey !== "string" || !envelope.idempotencyKey) {
-    throw new InputError("envelope idempotencyKey is required", "idempotencyKey");
-  }
-  try {
-    return JSON.stringify(envelope);
-  } catch (error) {
-    throw new InputError(`envelope is not JSON-serialisable: ${(error as Error).message}`, "payload");
-  }
 }

@@ -38,6 +38,7 @@ import type {
   HandlerOutcome,
   Subscription,
 } from "../bus.js";
+import { frameProblem, serialiseEnvelope } from "../envelope-frame.js";
 import { backoffDelay, outcomeFor } from "../outcome.js";
 import type { HandlerResult, RetryPolicy } from "../outcome.js";
 import { STAGES } from "../subjects.js";
@@ -204,7 +205,7 @@ export class JetStreamBus implements Bus {
   async publish<T>(stage: Stage, envelope: Envelope<T>): Promise<void> {
     if (this.#closing) throw new BackendError("the bus is closed", "nats", false);
     const subject = this.#subject(stage);
-    const json = serialise(stage, envelope);
+    const json = serialiseEnvelope(stage, envelope);
     const js = this.#js;
     const max = this.#nc?.info?.max_payload;
     if (max !== undefined && Buffer.byteLength(json) > max) {
@@ -611,22 +612,10 @@ function parseEnvelope(
       envelope: standIn(stage, msg.data, `seq-${msg.seq}`, storedAt(msg)),
     };
   }
-  const problem = frameProblem(stage, value);
-  if (problem)
-    return { poison: problem, envelope: standIn(stage, msg.data, `seq-${msg.seq}`, storedAt(msg)) };
+  const frame = frameProblem(stage, value);
+  if (frame)
+    return { poison: frame.problem, envelope: standIn(stage, msg.data, `seq-${msg.seq}`, storedAt(msg)) };
   return { envelope: value as Envelope };
-}
-
-/** What is wrong with an envelope's frame (the payload is the handler's to validate). */
-function frameProblem(stage: Stage, value: unknown): string | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not an envelope object";
-  const env = value as Partial<Envelope>;
-  if (env.v !== ENVELOPE_VERSION) return `unsupported envelope version ${String(env.v)}`;
-  if (env.type !== stage) return `envelope of type ${String(env.type)} on stage ${stage}`;
-  if (typeof env.id !== "string" || !env.id) return "envelope id is missing";
-  if (typeof env.idempotencyKey !== "string" || !env.idempotencyKey)
-    return "envelope idempotencyKey is missing";
-  return undefined;
 }
 
 /** An envelope standing for bytes that were not one, so the dead letter still shows them. */
@@ -685,17 +674,6 @@ async function getMessage(
     if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound)
       return undefined;
     throw error;
-  }
-}
-
-/** Validates the envelope's frame and serialises it; InputError when it cannot travel. */
-function serialise(stage: Stage, envelope: Envelope<unknown>): string {
-  const problem = frameProblem(stage, envelope);
-  if (problem) throw new InputError(problem, "envelope");
-  try {
-    return JSON.stringify(envelope);
-  } catch (error) {
-    throw new InputError(`envelope is not JSON-serialisable: ${describe(error)}`, "payload");
   }
 }
 

@@ -131,12 +131,13 @@ function fromEvidence(
       );
     }
     case Action.IncreaseMemoryLimit: {
-      const limit = safeBytes(containerSpec(e, container)?.resources.limits["memory"]);
+      const spec = containerSpec(e, container);
+      const limit = safeBytes(spec?.resources.limits["memory"]);
       if (!workload || !container) return noWorkload;
       if (limit === undefined || !(limit > 0))
         return `container ${container} declares no memory limit to raise`;
       const peak = peakWorkingSetBytes(e, container);
-      const request = safeBytes(containerSpec(e, container)?.resources.requests["memory"]);
+      const request = safeBytes(spec?.resources.requests["memory"]);
       const plan = planIncreaseMemoryLimit(
         { ...workload, container },
         {

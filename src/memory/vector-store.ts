@@ -36,6 +36,15 @@ export interface SimilarIncident extends MemoryRecord {
   similarity: number;
 }
 
+/** `record` with the defined fields of `patch` (an absent field means "unchanged"); the id stays. */
+export function patchRecord(
+  record: MemoryRecord,
+  patch: Partial<Omit<MemoryRecord, "incidentId">>,
+): MemoryRecord {
+  const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  return { ...record, ...changes, incidentId: record.incidentId };
+}
+
 export interface VectorSpace {
   model: string;
   dimension: number;

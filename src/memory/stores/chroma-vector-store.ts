@@ -13,6 +13,7 @@ import { AiopsError, BackendError, ConfigError, InputError, NotFoundError } from
 import { isAction, isCategory } from "../../core/vocabulary.js";
 import {
   Outcome,
+  patchRecord,
   type MemoryFilter,
   type MemoryRecord,
   type SimilarIncident,
@@ -125,11 +126,10 @@ export class ChromaVectorStore implements VectorStore {
       if (current.ids.length === 0 || !stored) {
         throw new NotFoundError(`no remembered incident ${incidentId} in ${space.model}/${space.dimension}`);
       }
-      const record: MemoryRecord = {
-        ...fromMetadata(incidentId, current.metadatas[0] ?? null, current.documents[0] ?? null),
-        ...definedOnly(patch),
-        incidentId,
-      };
+      const record = patchRecord(
+        fromMetadata(incidentId, current.metadatas[0] ?? null, current.documents[0] ?? null),
+        patch,
+      );
       // The stored embedding goes back with the document: the client would otherwise try to
       // embed the new document text with an embedding function these collections do not have.
       await collection.update({
@@ -258,10 +258,6 @@ function toWhere(filter: MemoryFilter): Where | undefined | null {
   }
   if (clauses.length === 0) return undefined;
   return clauses.length === 1 ? (clauses[0] as Where) : { $and: clauses };
-}
-
-function definedOnly<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Connection failures, 5xx and rate limits are worth a retry; the rest are not. */

@@ -5,12 +5,13 @@ import {
   sqliteError,
   type SqliteDatabase,
 } from "../../store/sqlite/database.js";
-import type {
-  MemoryFilter,
-  MemoryRecord,
-  SimilarIncident,
-  VectorSpace,
-  VectorStore,
+import {
+  patchRecord,
+  type MemoryFilter,
+  type MemoryRecord,
+  type SimilarIncident,
+  type VectorSpace,
+  type VectorStore,
 } from "../vector-store.js";
 import { CollectionIndex, type HnswSettings, type IndexRows, type IndexStatus } from "./hnsw-index.js";
 
@@ -276,11 +277,7 @@ export class EmbeddedVectorStore implements VectorStore {
     const write = this.#db.transaction(() => {
       const row = s.getRecord.get(collection.id, incidentId);
       if (!row) return undefined;
-      const record: MemoryRecord = {
-        ...(JSON.parse(row.record) as MemoryRecord),
-        ...definedOnly(patch),
-        incidentId,
-      };
+      const record = patchRecord({ ...(JSON.parse(row.record) as MemoryRecord), incidentId }, patch);
       const version = s.bumpVersion.get(collection.id)?.version ?? 0;
       s.setRecord.run(JSON.stringify(record), version, collection.id, incidentId);
       return { record, version };
@@ -686,9 +683,4 @@ function scan(
     if (!accept || accept(row)) best.offer(row, dot(q, matrix, base));
   }
   return best.results();
-}
-
-/** The keys of `patch` whose value is defined: an absent field means "unchanged". */
-function definedOnly<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

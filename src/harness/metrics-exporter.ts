@@ -5,7 +5,7 @@
  * `set` replaces the series (a failure that stops being reported).
  */
 import { createServer, type Server } from "node:http";
-import { freePort } from "./nats-server.js";
+import type { AddressInfo } from "node:net";
 
 export interface ExportedSeries {
   name: string;
@@ -46,7 +46,6 @@ export function exposition(series: readonly ExportedSeries[], elapsedSeconds: nu
 export async function startMetricsExporter(initial: ExportedSeries[]): Promise<MetricsExporter> {
   let series = initial;
   const started = Date.now();
-  const port = await freePort();
   const server: Server = createServer((request, response) => {
     if (request.url !== "/metrics") {
       response.writeHead(404).end();
@@ -55,7 +54,9 @@ export async function startMetricsExporter(initial: ExportedSeries[]): Promise<M
     response.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
     response.end(exposition(series, (Date.now() - started) / 1000));
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  // Port 0: the OS picks a free one, with no window for another process to take it.
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
   return {
     target: `127.0.0.1:${port}`,
     port,

@@ -198,7 +198,8 @@ class ObjectIndex {
 
 type OwnerReference = NonNullable<KubeObject["metadata"]["ownerReferences"]>[number];
 
-function controllerRef(o: KubeObject): OwnerReference | undefined {
+/** The owner reference marked as controller, else the first one. */
+export function controllerRef(o: KubeObject): OwnerReference | undefined {
   const refs = Array.isArray(o.metadata.ownerReferences) ? o.metadata.ownerReferences.filter(isRecord) : [];
   return refs.find((r) => r.controller === true) ?? refs[0];
 }

@@ -4,6 +4,7 @@ import type { AlertSubject, EvidenceGap } from "../../core/evidence.js";
 import { isRecord } from "../../core/json.js";
 import { workloadFromPodName } from "../../core/pod-name.js";
 import type { ContextBundle, ContextSource, KubeObject, LogRecord } from "../context-source.js";
+import { controllerRef } from "../evidence.js";
 import {
   labelsOf,
   namedAfter,
@@ -132,15 +133,8 @@ const NAMESPACE_LISTS: readonly ResourceType[] = [
 
 const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]);
 
-type OwnerReference = NonNullable<KubeObject["metadata"]["ownerReferences"]>[number];
-
 function keyOf(kind: string, namespace: string | undefined, name: string): string {
   return `${kind}/${namespace ?? ""}/${name}`;
-}
-
-function controllerRef(o: KubeObject): OwnerReference | undefined {
-  const refs = Array.isArray(o.metadata.ownerReferences) ? o.metadata.ownerReferences.filter(isRecord) : [];
-  return refs.find((r) => r.controller === true) ?? refs[0];
 }
 
 function at(v: unknown, ...keys: string[]): unknown {

@@ -249,6 +249,14 @@ export function createProposer(deps: ProposerDeps) {
     return change;
   }
 
+  function decisionOf(
+    verdict: "approved" | "rejected",
+    by?: string,
+    note?: string,
+  ): NonNullable<Proposal["decision"]> {
+    return { verdict, at: clock().toISOString(), ...(by ? { by } : {}), ...(note ? { note } : {}) };
+  }
+
   /** The incident with a plan that has a patch and no decision yet; NotFoundError / ConflictError otherwise. */
   async function decidable(
     id: string,
@@ -291,12 +299,7 @@ export function createProposer(deps: ProposerDeps) {
     async approve(id: string, by?: string, note?: string): Promise<Incident> {
       const { incident, plan } = await decidable(id);
       const who = by ?? "api";
-      const decision = {
-        verdict: "approved" as const,
-        at: clock().toISOString(),
-        ...(by ? { by } : {}),
-        ...(note ? { note } : {}),
-      };
+      const decision = decisionOf("approved", by, note);
       const mode = incident.proposal?.mode ?? deps.policy.modeFor(plan);
       if (deps.onApprove === "apply") {
         if (!deps.applier)
@@ -332,12 +335,7 @@ export function createProposer(deps: ProposerDeps) {
       return record(id, incident.proposal?.mode ?? deps.policy.modeFor(plan), {
         ...withdrawn,
         state: "rejected",
-        decision: {
-          verdict: "rejected",
-          at: clock().toISOString(),
-          ...(by ? { by } : {}),
-          ...(note ? { note } : {}),
-        },
+        decision: decisionOf("rejected", by, note),
       });
     },
 

@@ -55,12 +55,11 @@ export class IncidentMemory {
     return { signature, vector, similar: found.filter((s) => s.incidentId !== incidentId).slice(0, this.#k) };
   }
 
-  /** Stores (or replaces) what the incident was diagnosed and planned as. */
+  /** Stores (or replaces) what the incident was diagnosed as; `rememberPlan` adds the plan. */
   async remember(
     incidentId: string,
     recollection: Pick<Recollection, "signature" | "vector">,
     diagnosis: Diagnosis,
-    plan?: RemediationPlan,
   ): Promise<void> {
     await this.#store.upsert(await this.#space(), [
       {
@@ -69,7 +68,6 @@ export class IncidentMemory {
           incidentId,
           signature: recollection.signature,
           category: diagnosis.category,
-          ...(plan ? { action: plan.action, targetKind: plan.target.kind } : {}),
           outcome: Outcome.Unknown,
           updatedAt: this.#clock().toISOString(),
         },

@@ -30,7 +30,10 @@ export interface BusContractFactory {
 
 const WAIT_MS = 15_000;
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what = "condition",
+): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -5,37 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BackendError, InputError } from "../../core/errors.js";
 import { SqliteBusJournal } from "../../store/sqlite/sqlite-bus-journal.js";
 import type { Envelope } from "../bus.js";
-import type { Stage } from "../subjects.js";
+import { deferred, testEnvelope as envelope, waitFor } from "../bus.contract.js";
 import { MemoryBus } from "./memory-bus.js";
 import type { MemoryBusOptions } from "./memory-bus.js";
-
-let seq = 0;
-function envelope(stage: Stage = "alerts", key?: string, payload: unknown = {}): Envelope {
-  seq++;
-  return {
-    v: 1,
-    type: stage,
-    id: `msg-${seq}`,
-    idempotencyKey: key ?? `key-${seq}`,
-    incidentId: "inc-1",
-    publishedAt: "2025-01-01T00:00:00.000Z",
-    payload,
-  };
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what = "condition"): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 /** Lets queued microtasks and timers of 0 ms run. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 5));

@@ -81,6 +81,26 @@ export function toVectors(backend: string, rows: unknown[], expected: number): F
   return out;
 }
 
+/**
+ * The length of an answer's vectors, which must be the `known` one of earlier answers:
+ * vectors of another length would not fit the collection.
+ */
+export function checkedDimension(
+  backend: string,
+  model: string,
+  known: number | undefined,
+  vectors: readonly Float32Array[],
+): number {
+  const length = vectors[0]?.length ?? 0;
+  if (known !== undefined && length !== known)
+    throw new BackendError(
+      `${backend} model ${model} changed dimension from ${known} to ${length}`,
+      backend,
+      false,
+    );
+  return length;
+}
+
 export function trimSlash(url: string): string {
   return url.replace(/\/+$/, "");
 }

@@ -1,6 +1,6 @@
 import { BackendError, InputError } from "../../core/errors.js";
 import type { Embedder } from "../embedder.js";
-import { postJson, retryableStatus, toVectors, trimSlash } from "./http.js";
+import { checkedDimension, postJson, retryableStatus, toVectors, trimSlash } from "./http.js";
 
 export interface OllamaEmbedderOptions {
   /** The Ollama server, e.g. http://localhost:11434. */
@@ -63,17 +63,7 @@ export class OllamaEmbedder implements Embedder {
     if (!Array.isArray(embeddings))
       throw new BackendError("ollama: the answer has no embeddings", BACKEND, false);
     const vectors = toVectors(BACKEND, embeddings, texts.length);
-    this.#record(vectors[0]?.length ?? 0);
+    this.#dimension = checkedDimension(BACKEND, this.model, this.#dimension, vectors);
     return vectors;
-  }
-
-  #record(length: number): void {
-    if (this.#dimension === undefined) this.#dimension = length;
-    else if (length !== this.#dimension)
-      throw new BackendError(
-        `ollama model ${this.model} changed dimension from ${this.#dimension} to ${length}`,
-        BACKEND,
-        false,
-      );
   }
 }

@@ -1,6 +1,6 @@
 import { BackendError, InputError } from "../../core/errors.js";
 import type { Embedder } from "../embedder.js";
-import { postJson, retryableStatus, toVectors, trimSlash } from "./http.js";
+import { checkedDimension, postJson, retryableStatus, toVectors, trimSlash } from "./http.js";
 
 export interface OpenAIEmbedderOptions {
   /** The API base, with or without `/v1`: https://api.openai.com, http://localhost:8000/v1. */
@@ -99,14 +99,7 @@ export class OpenAIEmbedder implements Embedder {
         false,
       );
     const vectors = toVectors(BACKEND, rows, texts.length);
-    const length = vectors[0]?.length ?? 0;
-    if (this.#dimension === undefined) this.#dimension = length;
-    else if (length !== this.#dimension)
-      throw new BackendError(
-        `openai model ${this.model} changed dimension from ${this.#dimension} to ${length}`,
-        BACKEND,
-        false,
-      );
+    this.#dimension = checkedDimension(BACKEND, this.model, this.#dimension, vectors);
     return vectors;
   }
 }

@@ -91,11 +91,18 @@ export async function evaluateScenario(scenario: Scenario, options: EvalOptions 
   const context: ScenarioContext = options.context
     ? await options.context(scenario)
     : { source: snapshotFromScenarioInput(scenario.input) };
-  const system = await createSystem(config, {
-    context: context.source,
-    logger: createLogger({ level: "silent" }),
-    ...(options.llm ? { languageModel: options.llm.model } : {}),
-  });
+  let system: Awaited<ReturnType<typeof createSystem>>;
+  try {
+    system = await createSystem(config, {
+      context: context.source,
+      logger: createLogger({ level: "silent" }),
+      ...(options.llm ? { languageModel: options.llm.model } : {}),
+    });
+  } catch (error) {
+    // The scenario's context (a live fake, say) is closed whether or not the system started.
+    await context.close?.();
+    throw error;
+  }
   const started = performance.now();
   try {
     await system.start();

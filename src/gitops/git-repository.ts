@@ -85,7 +85,8 @@ export class GitRepository {
   async deleteBranch(name: string): Promise<boolean> {
     const branch = checkRefName(name);
     return this.lock.run("workspace", async () => {
-      await this.prepare();
+      // Only the remote is asked and pushed to: the base branch need not be fetched.
+      await this.cloneIfAbsent();
       if (!(await this.remoteBranch(branch))) return false;
       try {
         await this.run(["push", "--quiet", "--", "origin", `:refs/heads/${branch}`]);
@@ -104,31 +105,37 @@ export class GitRepository {
     return sha && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
   }
 
-  private async prepare(): Promise<void> {
+  /** Clones the workspace when it is not there; true when it did (the base is then fresh). */
+  private async cloneIfAbsent(): Promise<boolean> {
     const { workdir, remote, baseBranch } = this.options;
-    if (!existsSync(`${workdir}/.git`)) {
-      mkdirSync(dirname(workdir), { recursive: true });
-      await this.options.git.run(dirname(workdir), [
-        "clone",
-        "--quiet",
-        "--no-tags",
-        "--branch",
-        baseBranch,
-        "--",
-        remote,
-        workdir,
-      ]);
-    } else {
-      await this.run([
-        "fetch",
-        "--quiet",
-        "--prune",
-        "--no-tags",
-        "--",
-        "origin",
-        `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`,
-      ]);
-    }
+    if (existsSync(`${workdir}/.git`)) return false;
+    mkdirSync(dirname(workdir), { recursive: true });
+    await this.options.git.run(dirname(workdir), [
+      "clone",
+      "--quiet",
+      "--no-tags",
+      "--branch",
+      baseBranch,
+      "--",
+      remote,
+      workdir,
+    ]);
+    return true;
+  }
+
+  /** The workspace with the remote's base branch fetched. */
+  private async prepare(): Promise<void> {
+    if (await this.cloneIfAbsent()) return;
+    const { baseBranch } = this.options;
+    await this.run([
+      "fetch",
+      "--quiet",
+      "--prune",
+      "--no-tags",
+      "--",
+      "origin",
+      `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`,
+    ]);
   }
 
   private async describeExisting(branch: string, sha: string): Promise<CommitOutcome> {

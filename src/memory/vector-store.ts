@@ -55,6 +55,12 @@ export interface MemoryFilter {
   outcome?: Outcome | Outcome[];
 }
 
+/** The outcomes a filter takes, without repeats; undefined when it takes any outcome. */
+export function filterOutcomes(filter: MemoryFilter): ReadonlySet<Outcome> | undefined {
+  if (filter.outcome === undefined) return undefined;
+  return new Set(Array.isArray(filter.outcome) ? filter.outcome : [filter.outcome]);
+}
+
 /**
  * Incident memory: vectors with their records, one collection per vector space. Adapters:
  * `embedded` (in the SQLite file) and `chroma` (a ChromaDB server, cosine space).

@@ -12,6 +12,7 @@ import {
 import { AiopsError, BackendError, ConfigError, InputError, NotFoundError } from "../../core/errors.js";
 import { isAction, isCategory } from "../../core/vocabulary.js";
 import {
+  filterOutcomes,
   Outcome,
   patchRecord,
   type MemoryFilter,
@@ -251,9 +252,9 @@ function fromMetadata(id: string, metadata: Metadata | null, document: string | 
 function toWhere(filter: MemoryFilter): Where | undefined | null {
   const clauses: Where[] = [];
   if (filter.category !== undefined) clauses.push({ category: filter.category });
-  if (filter.outcome !== undefined) {
-    const outcomes = Array.isArray(filter.outcome) ? filter.outcome : [filter.outcome];
-    if (outcomes.length === 0) return null;
+  const outcomes = filterOutcomes(filter);
+  if (outcomes) {
+    if (outcomes.size === 0) return null;
     clauses.push({ outcome: { $in: [...outcomes] } });
   }
   if (clauses.length === 0) return undefined;

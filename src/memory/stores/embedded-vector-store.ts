@@ -6,6 +6,7 @@ import {
   type SqliteDatabase,
 } from "../../store/sqlite/database.js";
 import {
+  filterOutcomes,
   patchRecord,
   type MemoryFilter,
   type MemoryRecord,
@@ -572,17 +573,12 @@ function count(cache: Cache, record: MemoryRecord, delta: number): void {
 
 /** How many rows a filter takes, from the counts. */
 function countMatching(cache: Cache, filter: MemoryFilter): number {
-  const wanted =
-    filter.outcome === undefined
-      ? undefined
-      : Array.isArray(filter.outcome)
-        ? filter.outcome
-        : [filter.outcome];
+  const wanted = filterOutcomes(filter);
   let n = 0;
   for (const [category, outcomes] of cache.counts) {
     if (filter.category !== undefined && category !== filter.category) continue;
     if (wanted === undefined) for (const c of outcomes.values()) n += c;
-    else for (const outcome of new Set(wanted)) n += outcomes.get(outcome) ?? 0;
+    else for (const outcome of wanted) n += outcomes.get(outcome) ?? 0;
   }
   return n;
 }
@@ -593,10 +589,7 @@ function countMatching(cache: Cache, filter: MemoryFilter): number {
  */
 function matcher(filter: MemoryFilter): ((record: MemoryRecord) => boolean) | "all" | "none" {
   const { category } = filter;
-  const outcomes =
-    filter.outcome === undefined
-      ? undefined
-      : new Set<string>(Array.isArray(filter.outcome) ? filter.outcome : [filter.outcome]);
+  const outcomes = filterOutcomes(filter);
   if (outcomes && outcomes.size === 0) return "none";
   if (category === undefined && outcomes === undefined) return "all";
   return (record) =>

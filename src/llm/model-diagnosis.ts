@@ -18,6 +18,7 @@ import type { ModelAnswer } from "../analysis/model/answer.js";
 import { combine, withModelFailure, type ModelUsage } from "../analysis/model/combine.js";
 import { buildPrompt, type PromptLanguage } from "../analysis/model/prompt.js";
 import type { ChatMessage, LanguageModel } from "./language-model.js";
+import { Semaphore } from "../core/semaphore.js";
 
 /** What the model stage records; satisfied by observability/metrics.ts. */
 export interface ModelMetrics {
@@ -63,26 +64,6 @@ export type ModelFailure = (typeof ModelFailure)[keyof typeof ModelFailure];
 
 class TimeoutError extends Error {
   override readonly name = "TimeoutError";
-}
-
-/** A counting semaphore: at most `limit` holders, the others queue in order. */
-class Semaphore {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-  constructor(limit: number) {
-    this.#free = Math.max(1, limit);
-  }
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
 }
 
 /** A bounded map by insertion order whose entries expire. */

@@ -1,6 +1,7 @@
 import { HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext } from "@kubernetes/client-node";
 import { ConfigError } from "../../core/errors.js";
 import { isRecord } from "../../core/json.js";
+import { Semaphore } from "../../core/semaphore.js";
 
 /**
  * Read-only GETs against the Kubernetes API through @kubernetes/client-node: the library
@@ -91,41 +92,6 @@ export interface GetOptions {
 type Attempt =
   | { kind: "response"; status: number; headers: Record<string, string>; text: string }
   | { kind: "error"; reason: "Timeout" | "Aborted" | "ConnectionError"; message: string };
-
-/** A counting semaphore: at most `limit` holders at once, waiters served in order. */
-class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async acquire(signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return false;
-    if (this.active < this.limit) {
-      this.active++;
-      return true;
-    }
-    return new Promise<boolean>((resolve) => {
-      const onAbort = (): void => {
-        const i = this.waiting.indexOf(grant);
-        if (i >= 0) this.waiting.splice(i, 1);
-        resolve(false);
-      };
-      const grant = (): void => {
-        signal.removeEventListener("abort", onAbort);
-        this.active++;
-        resolve(true);
-      };
-      this.waiting.push(grant);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
-  release(): void {
-    this.active--;
-    this.waiting.shift()?.();
-  }
-}
 
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {

@@ -249,14 +249,13 @@ export class EmbeddedVectorStore implements VectorStore {
   ): Promise<SimilarIncident[]> {
     checkSpace(space);
     const q = normalised(vector, space.dimension);
-    if (!(k > 0)) return [];
+    const n = Math.floor(k);
+    const accept = matcher(filter);
+    // Nothing to find: the collection is not even looked up.
+    if (!(n > 0) || accept === "none") return [];
     const collection = this.#collection(space, false);
     if (!collection) return [];
     const cache = await this.#fresh(collection);
-    const accept = matcher(filter);
-    if (accept === "none") return [];
-    const n = Math.floor(k);
-    if (n <= 0) return [];
     const best = this.#search(cache, q, n, accept === "all" ? undefined : accept, filter);
     return best.map(({ row, score }) => ({
       ...(cache.records[row] as MemoryRecord),

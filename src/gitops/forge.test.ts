@@ -86,3 +86,18 @@ describe("GitHub specifics", () => {
     }
   });
 });
+
+describe("the gitea forge's labels", () => {
+  it("finds an existing label past the first page instead of creating it again", async () => {
+    const many = Array.from({ length: 60 }, (_, i) => `label-${i}`);
+    const fake = await startFakeForge("gitea", { labels: [...many, "aiops", "remediation"] });
+    try {
+      const f = createForge({ kind: "gitea", url: fake.url, repo: fake.repo, token: fake.token });
+      const pr = await f.open(draft);
+      expect(pr.state).toBe("open");
+      expect(fake.pulls[0]?.labels).toEqual(expect.arrayContaining(["aiops", "remediation"]));
+    } finally {
+      await fake.close();
+    }
+  });
+});

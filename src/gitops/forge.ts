@@ -252,10 +252,14 @@ function gitea(options: ForgeOptions): Forge {
   }
   /** Label ids by name, creating the missing labels. */
   async function labelIds(names: readonly string[]): Promise<number[]> {
-    const answer = await call("GET", `${repo}/labels?limit=50`);
-    const known = new Map(
-      listOf(answer, "gitea", "list labels").map((l) => [String(l.name), Number(l.id)] as const),
-    );
+    // Every page: a label past the first one is not missing (creating it again would fail).
+    const known = new Map<string, number>();
+    for (let page = 1; page <= 20; page++) {
+      const answer = await call("GET", `${repo}/labels?page=${page}&limit=50`);
+      const items = listOf(answer, "gitea", "list labels");
+      for (const l of items) known.set(String(l.name), Number(l.id));
+      if (items.length < 50) break;
+    }
     const ids: number[] = [];
     for (const label of names) {
       let id = known.get(label);

@@ -41,9 +41,15 @@ function authorised(kind: FakeForge["kind"], req: RecordedRequest): boolean {
   return h.authorization === `token ${TOKEN}`;
 }
 
-export async function startFakeForge(kind: FakeForge["kind"]): Promise<FakeForge> {
+export async function startFakeForge(
+  kind: FakeForge["kind"],
+  options: { labels?: string[] } = {},
+): Promise<FakeForge> {
   const pulls: FakePull[] = [];
-  const labels: { id: number; name: string }[] = [{ id: 1, name: "bug" }];
+  const labels: { id: number; name: string }[] = (options.labels ?? ["bug"]).map((name, i) => ({
+    id: i + 1,
+    name,
+  }));
   const owner = "acme";
   const repo = kind === "gitlab" ? "platform/gitops" : "acme/gitops";
   let base = "";
@@ -219,8 +225,15 @@ export async function startFakeForge(kind: FakeForge["kind"]): Promise<FakeForge
       const list = pulls.filter((p) => state === "all" || (state === "open") === (p.state === "open"));
       return { status: 200, body: list.slice((page - 1) * limit, page * limit).map(giteaPull) };
     }
-    if (req.method === "GET" && req.path === `${prefix}/labels`) return { status: 200, body: labels };
+    if (req.method === "GET" && req.path === `${prefix}/labels`) {
+      // Paged as Gitea pages (page from 1, limit 50 at most).
+      const limit = Math.min(50, Number(req.query.get("limit") ?? 50));
+      const page = Number(req.query.get("page") ?? 1);
+      return { status: 200, body: labels.slice((page - 1) * limit, page * limit) };
+    }
     if (req.method === "POST" && req.path === `${prefix}/labels`) {
+      if (labels.some((l) => l.name === str(b.name)))
+        return { status: 409, body: { message: "label already exists" } };
       const label = { id: labels.length + 1, name: str(b.name) };
       labels.push(label);
       return { status: 201, body: { ...label, color: str(b.color) } };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { parseApplied, type OutcomeTracker } from "../../agents/outcomes.js";
+import { useStrictJson } from "../strict-json.js";
 
 export interface AppliedRouteOptions {
   outcomes: Pick<OutcomeTracker, "recordApplied">;
@@ -11,6 +12,7 @@ export interface AppliedRouteOptions {
  * the outcome window afterwards is what the memory learns as a success.
  */
 export const appliedRoutes: FastifyPluginAsync<AppliedRouteOptions> = async (app, opts) => {
+  useStrictJson(app);
   app.post<{ Params: { id: string } }>(
     "/api/incidents/:id/applied",
     { config: { inputErrorCode: "invalid_applied" } },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import type { Incident } from "../../core/incident.js";
 import { parseBody } from "../../core/parse-body.js";
+import { useStrictJson } from "../strict-json.js";
 
 export interface Approvals {
   approve(id: string, by?: string, note?: string): Promise<Incident>;
@@ -23,6 +24,7 @@ const decisionSchema = z.strictObject({
  * unknown incident, 409 when there is nothing (left) to decide.
  */
 export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (app, opts) => {
+  useStrictJson(app);
   for (const verb of ["approve", "reject"] as const) {
     app.post<{ Params: { id: string } }>(
       `/api/incidents/:id/${verb}`,

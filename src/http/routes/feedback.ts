@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { parseFeedback, type FeedbackService } from "../../agents/feedback.js";
+import { useStrictJson } from "../strict-json.js";
 
 export interface FeedbackRouteOptions {
   feedback: FeedbackService;
@@ -7,6 +8,7 @@ export interface FeedbackRouteOptions {
 
 /** POST /api/incidents/:id/feedback: confirm the diagnosis, or correct its category and action. */
 export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (app, opts) => {
+  useStrictJson(app);
   app.post<{ Params: { id: string } }>(
     "/api/incidents/:id/feedback",
     { config: { inputErrorCode: "invalid_feedback" } },

@@ -4,6 +4,7 @@ import type { Metrics } from "../../observability/metrics.js";
 import { Stage } from "../../observability/metrics.js";
 import type { Intake } from "../app.js";
 import { errorCodeFor } from "../error-handler.js";
+import { useStrictJson } from "../strict-json.js";
 
 export interface WebhookRouteOptions {
   intake: Intake;
@@ -22,11 +23,12 @@ export interface WebhookAccepted {
 /**
  * Alertmanager's webhook. Only application/json is parsed here (Fastify's text/plain
  * parser is removed in this scope), so any other media type is answered 415 before the
- * handler runs. The answer is 202 only once the intake has durably enqueued the alerts.
+ * handler runs; a body that is not valid UTF-8 is 400. The answer is 202 only once the intake has durably enqueued the alerts.
  */
 export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts) => {
   const { intake, metrics } = opts;
   app.removeContentTypeParser("text/plain");
+  useStrictJson(app);
 
   // Every rejection in this scope (auth, media type, size, JSON, payload, backend) is counted by the code it is answered with.
   app.addHook("onError", async (request, _reply, error) => {

@@ -111,9 +111,20 @@ function normaliseAlert(alert: WebhookAlert): AlertInstance {
   };
 }
 
+/** Whether `s` holds a separator of the label encoding below. */
+const holdsSeparator = (s: string) => s.includes("\u0000") || s.includes("\u0001");
+
 /** A stable fingerprint of a label set, for senders that do not send one (Alertmanager before 0.20). */
 export function labelFingerprint(labels: Record<string, string>): string {
   const hash = createHash("sha256");
-  for (const key of Object.keys(labels).sort()) hash.update(`${key}\u0000${labels[key]}\u0001`);
+  const keys = Object.keys(labels).sort();
+  if (keys.some((key) => holdsSeparator(key) || holdsSeparator(labels[key] ?? ""))) {
+    // A label holding a separator would make `a="x\u0001b\u0000y"` hash like `a="x",b="y"`.
+    // Such label sets are hashed as JSON instead, which holds no NUL byte, so it can meet
+    // neither another such set nor the encoding of ordinary ones (kept for their stable ids).
+    hash.update(`\u0002${JSON.stringify(keys.map((key) => [key, labels[key]]))}`);
+  } else {
+    for (const key of keys) hash.update(`${key}\u0000${labels[key]}\u0001`);
+  }
   return hash.digest("hex").slice(0, 16);
 }

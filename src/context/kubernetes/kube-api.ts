@@ -74,6 +74,9 @@ export interface Budget {
   deadline: number;
 }
 
+/** A path segment URL parsing would resolve away: `.`, `..`, also percent-encoded. */
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
+
 export type KubeFailure = {
   ok: false;
   /** The HTTP status, absent when no response came. */
@@ -182,6 +185,17 @@ export class KubeApi {
   }
 
   private async get(path: string, budget: Budget, options: GetOptions): Promise<KubeResult<string>> {
+    // URL parsing resolves `.` and `..` segments: a label value `..` as a namespace would
+    // turn /api/v1/namespaces/../pods into the pods of every namespace.
+    const dotted = path.split("/").find((segment) => DOT_SEGMENT.test(segment));
+    if (dotted !== undefined) {
+      return {
+        ok: false,
+        status: 400,
+        reason: "BadRequest",
+        message: `${JSON.stringify(decodeURIComponent(dotted))} is not a name`,
+      };
+    }
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(options.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));

@@ -58,6 +58,24 @@ export interface Incident {
   /** The plan as a GitOps proposal and what the apply policy did with it. */
   proposal?: Proposal;
   error?: string;
+  /**
+   * What each notification channel was last sent about this incident, by channel name.
+   * Bookkeeping of the notifier: writing it does not change `updatedAt`.
+   */
+  notices?: Record<string, NoticeRecord>;
+}
+
+/** One channel's messages about an incident: what was sent last, and where it lives. */
+export interface NoticeRecord {
+  /** Where the message lives on a channel that can edit it (Slack: `<channel>:<ts>`). */
+  ref?: string;
+  /** The digest of the incident's material facts when the last message went out. */
+  digest: string;
+  phase: "active" | "resolved" | "failed";
+  /** Messages sent or updated on this channel for the incident. */
+  messages: number;
+  firstAt: string;
+  lastAt: string;
 }
 
 /**
@@ -124,7 +142,10 @@ export interface RemediationOutcome {
 }
 
 /** A short view for lists. */
-export type IncidentSummary = Omit<Incident, "evidence" | "diagnosis" | "plan" | "alerts" | "feedback"> & {
+export type IncidentSummary = Omit<
+  Incident,
+  "evidence" | "diagnosis" | "plan" | "alerts" | "feedback" | "notices"
+> & {
   alertCount: number;
   action?: string;
   confidence?: number;

@@ -23,9 +23,9 @@ export function isTerminal(state: IncidentState): boolean {
   return state === IncidentState.Resolved || state === IncidentState.Failed;
 }
 
-/** The list view of an incident: no evidence, diagnosis, plan, alerts or feedback. */
+/** The list view of an incident: no evidence, diagnosis, plan, alerts, feedback or notices. */
 export function toIncidentSummary(incident: Incident): IncidentSummary {
-  const { evidence: _e, diagnosis, plan, alerts, feedback: _f, ...rest } = incident;
+  const { evidence: _e, diagnosis, plan, alerts, feedback: _f, notices: _n, ...rest } = incident;
   const summary: IncidentSummary = { ...structuredClone(rest), alertCount: alerts.length };
   if (plan !== undefined) summary.action = plan.action;
   if (diagnosis !== undefined) summary.confidence = diagnosis.confidence;

@@ -11,7 +11,12 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, what: s
   const issue = result.error.issues[0];
   const field =
     issue?.code === "unrecognized_keys"
-      ? issue.keys.join(",")
+      ? keyNames(issue.keys)
       : issue?.path.map(String).join(".") || "(body)";
   throw new InputError(`invalid ${what}: ${field}: ${issue?.message ?? "invalid"}`, field);
+}
+
+/** Unknown keys as a field name: `a,b`; a blank key quoted (`""`), so that it still shows. */
+export function keyNames(keys: readonly string[]): string {
+  return keys.map((key) => (key.trim() === "" ? JSON.stringify(key) : key)).join(",");
 }

@@ -49,8 +49,13 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: "unavailable",
 };
 
-/** Fastify's errors of parsing and routing whose message is safe to show. */
-const BODY_ERRORS = new Set(["FST_ERR_CTP_EMPTY_JSON_BODY", "FST_ERR_CTP_INVALID_JSON_BODY"]);
+/** Fastify's 400s of parsing and routing, and the part of the request each is about. */
+const FIELD_OF_ERROR: Record<string, string> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: "(body)",
+  FST_ERR_CTP_INVALID_JSON_BODY: "(body)",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "(body)",
+  FST_ERR_BAD_URL: "(url)",
+};
 
 interface FastifyLikeError {
   code: string;
@@ -105,7 +110,8 @@ export function errorResponse(error: unknown, inputErrorCode = "bad_request"): E
   const fst = fastifyClientError(error);
   if (fst) {
     const body: ErrorBody = { error: codeFor(status), message: fst.message };
-    if (BODY_ERRORS.has(fst.code)) body.field = "(body)";
+    const field = FIELD_OF_ERROR[fst.code];
+    if (field !== undefined) body.field = field;
     return { status, body };
   }
   return { status, body: { error: codeFor(status), message: STATUS_CODES[status] ?? "error" } };

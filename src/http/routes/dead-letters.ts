@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import { InputError } from "../../core/errors.js";
+import { keyNames } from "../../core/parse-body.js";
 import type { DeadLetter } from "../../transport/bus.js";
 
 export interface DeadLetterRouteOptions {
@@ -15,7 +16,7 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRouteOptions> = asyn
     const parsed = querySchema.safeParse(request.query ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      const field = issue?.code === "unrecognized_keys" ? issue.keys.join(",") : "limit";
+      const field = issue?.code === "unrecognized_keys" ? keyNames(issue.keys) : "limit";
       throw new InputError(`invalid query parameter ${field}: ${issue?.message ?? "invalid"}`, field);
     }
     return { items: await opts.deadLetters(parsed.data.limit) };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import { InputError, NotFoundError } from "../../core/errors.js";
+import { keyNames } from "../../core/parse-body.js";
 import { IncidentState } from "../../core/incident.js";
 import { CATEGORIES } from "../../core/vocabulary.js";
 import type { Category } from "../../core/vocabulary.js";
@@ -35,7 +36,7 @@ export function parseIncidentQuery(raw: unknown): IncidentQuery {
       // strictObject reports unknown keys on the object itself, with the names in `keys`.
       const path =
         issue.code === "unrecognized_keys"
-          ? issue.keys.join(",")
+          ? keyNames(issue.keys)
           : issue.path.map(String).join(".") || "(query)";
       return { path, message: issue.message };
     });

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import type { IncidentSummary } from "../../../src/core/incident.js";
+import { matchesFilters } from "./filter.js";
+
+const incident: IncidentSummary = {
+  id: "inc-1",
+  correlationKey: "k",
+  state: "planned",
+  alertname: "KubePodCrashLooping",
+  namespace: "shop",
+  subject: { kind: "Deployment", namespace: "shop", name: "checkout" },
+  category: "oom_killed",
+  notifications: 1,
+  openedAt: "2024-05-01T10:00:00.000Z",
+  updatedAt: "2024-05-01T10:00:05.000Z",
+  alertCount: 1,
+};
+
+describe("matchesFilters", () => {
+  it("matches with no filters", () => {
+    expect(matchesFilters(incident, { offset: 0 })).toBe(true);
+  });
+
+  it("compares state, category, namespace and alertname exactly", () => {
+    expect(matchesFilters(incident, { state: "planned", offset: 0 })).toBe(true);
+    expect(matchesFilters(incident, { state: "open", offset: 0 })).toBe(false);
+    expect(matchesFilters(incident, { category: "bad_rollout", offset: 0 })).toBe(false);
+    expect(matchesFilters(incident, { namespace: "sho", offset: 0 })).toBe(false);
+    expect(matchesFilters(incident, { alertname: "kubepodcrashlooping", offset: 0 })).toBe(false);
+  });
+
+  it("matches q case-insensitively as a substring of alertname, namespace or subject name", () => {
+    expect(matchesFilters(incident, { q: "crashloop", offset: 0 })).toBe(true);
+    expect(matchesFilters(incident, { q: "SHO", offset: 0 })).toBe(true);
+    expect(matchesFilters(incident, { q: " check ", offset: 0 })).toBe(true);
+    expect(matchesFilters(incident, { q: "payments", offset: 0 })).toBe(false);
+  });
+
+  it("takes q literally, without wildcards", () => {
+    expect(matchesFilters(incident, { q: "Kube*", offset: 0 })).toBe(false);
+    expect(matchesFilters(incident, { q: "c.eckout", offset: 0 })).toBe(false);
+  });
+
+  it("does not match a filter on a field the incident lacks", () => {
+    const bare: IncidentSummary = {
+      ...incident,
+      namespace: undefined,
+      subject: undefined,
+      category: undefined,
+    };
+    expect(matchesFilters(bare, { namespace: "shop", offset: 0 })).toBe(false);
+    expect(matchesFilters(bare, { category: "oom_killed", offset: 0 })).toBe(false);
+    expect(matchesFilters(bare, { q: "checkout", offset: 0 })).toBe(false);
+  });
+});

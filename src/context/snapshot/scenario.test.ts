@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError } from "../../core/errors.js";
+import { InputError, NotFoundError } from "../../core/errors.js";
 import { loadScenario, loadScenarioDir, parseScenario } from "./scenario.js";
 
 function validScenario(): Record<string, unknown> {
@@ -104,5 +104,13 @@ describe("loadScenario", () => {
   it("loads only *.json files of a folder, sorted", async () => {
     const scenarios = await loadScenarioDir(dir);
     expect(scenarios.map((s) => s.id)).toEqual(["a", "b"]);
+  });
+
+  it("names a missing folder (NotFoundError), a file and a folder without scenarios (InputError)", async () => {
+    await expect(loadScenarioDir(join(dir, "nope"))).rejects.toThrow(NotFoundError);
+    await expect(loadScenarioDir(join(dir, "a.json"))).rejects.toThrow(/a\.json is not a directory/);
+    const empty = await mkdtemp(join(tmpdir(), "aiops-empty-"));
+    await expect(loadScenarioDir(empty)).rejects.toThrow(/no scenario files/);
+    await rm(empty, { recursive: true });
   });
 });

@@ -2,7 +2,7 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { webhookPayloadSchema, type WebhookPayload } from "../../core/alertmanager.js";
-import { InputError } from "../../core/errors.js";
+import { InputError, NotFoundError } from "../../core/errors.js";
 import type { KubeObject, LogRecord, MetricRecord } from "../context-source.js";
 
 /**
@@ -29,7 +29,7 @@ const clusterSchema = z.looseObject({
   items: z.array(kubeObjectSchema),
 });
 
-const logSchema = z.object({
+export const logSchema = z.object({
   namespace: z.string().min(1),
   pod: z.string().min(1),
   container: z.string().min(1),
@@ -39,7 +39,7 @@ const logSchema = z.object({
 
 const sampleSchema = z.tuple([z.number(), z.string()]);
 
-const metricSchema = z.object({
+export const metricSchema = z.object({
   query: z.string().min(1),
   result: z.object({
     resultType: z.string().min(1),
@@ -99,7 +99,8 @@ export interface Scenario {
   expected?: ScenarioExpected;
 }
 
-function issuePath(path: readonly PropertyKey[]): string {
+/** A zod issue's path as `logs[0].namespace`. */
+export function issuePath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
@@ -155,11 +156,21 @@ export async function loadScenario(path: string): Promise<Scenario> {
 
 /** Loads every `*.json` scenario of a folder, sorted by file name; other files are ignored. */
 export async function loadScenarioDir(dir: string): Promise<Scenario[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new NotFoundError(`no such directory: ${dir}`);
+    if (code === "ENOTDIR") throw new InputError(`${dir} is not a directory of scenario files`, "(dir)");
+    throw error;
+  }
   const files = entries
     .filter((e) => e.isFile() && e.name.toLowerCase().endsWith(".json"))
     .map((e) => e.name)
     .sort();
+  // An evaluation of nothing passes nothing: almost surely the wrong folder.
+  if (files.length === 0) throw new InputError(`no scenario files (*.json) in ${dir}`, "(dir)");
   const scenarios: Scenario[] = [];
   for (const file of files) scenarios.push(await loadScenario(join(dir, file)));
   return scenarios;

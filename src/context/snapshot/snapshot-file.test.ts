@@ -35,4 +35,29 @@ describe("loadSnapshotFile", () => {
   ])("names the problem for %s", (_name, content) => {
     expect(() => loadSnapshotFile(file(content))).toThrow(ConfigError);
   });
+
+  it.each([
+    ["a log that is a number", { logs: [1] }, "logs[0]"],
+    ["a log without its text", { logs: [{ namespace: "ns", pod: "p", container: "c" }] }, "logs[0].text"],
+    [
+      "a log namespace that is a number",
+      { logs: [{ namespace: 5, pod: "p", container: "c", text: "" }] },
+      "logs[0].namespace",
+    ],
+    ["logs that are not a list", { logs: "boom" }, "logs"],
+    [
+      "a metric without a query",
+      { metrics: [{ result: { resultType: "vector", result: [] } }] },
+      "metrics[0].query",
+    ],
+    [
+      "a metric sample that is not a pair",
+      { metrics: [{ query: "up", result: { resultType: "vector", result: [{ value: [1] }] } }] },
+      "metrics[0].result.result[0].value",
+    ],
+  ])("refuses %s at start, naming the file and the field", (_name, extra, field) => {
+    const path = file(JSON.stringify({ cluster: { items: [pod] }, ...extra }));
+    expect(() => loadSnapshotFile(path)).toThrow(ConfigError);
+    expect(() => loadSnapshotFile(path)).toThrow(`snapshot ${path}: ${field}`);
+  });
 });

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import { z } from "zod";
 import { ConfigError } from "../../core/errors.js";
 import type { KubeObject, LogRecord, MetricRecord } from "../context-source.js";
 import { SnapshotContextSource } from "./snapshot-context-source.js";
 import { isRecord } from "../../core/json.js";
+import { issuePath, logSchema, metricSchema } from "./scenario.js";
 
 /**
  * Reads a snapshot file for `context.kind: snapshot`: either a scenario-shaped file
@@ -26,7 +28,17 @@ export function loadSnapshotFile(path: string): SnapshotContextSource {
     (o) => !isRecord(o) || typeof o.kind !== "string" || !isRecord(o.metadata),
   );
   if (bad >= 0) throw new ConfigError(`snapshot ${path}: items[${bad}] is not a Kubernetes object`);
-  const logs = Array.isArray(data.logs) ? (data.logs as LogRecord[]) : [];
-  const metrics = Array.isArray(data.metrics) ? (data.metrics as MetricRecord[]) : [];
+  // Checked here: a malformed record would otherwise fail every incident's collection.
+  const logs: LogRecord[] = checked(z.array(logSchema).nullish(), data.logs, "logs", path) ?? [];
+  const metrics = (checked(z.array(metricSchema).nullish(), data.metrics, "metrics", path) ??
+    []) as MetricRecord[];
   return new SnapshotContextSource({ objects: list.items as KubeObject[], logs, metrics });
+}
+
+function checked<S extends z.ZodType>(schema: S, value: unknown, key: string, path: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issuePath([key, ...(issue?.path ?? [])]);
+  throw new ConfigError(`snapshot ${path}: ${where}: ${issue?.message ?? "invalid"}`);
 }

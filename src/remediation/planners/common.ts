@@ -133,11 +133,16 @@ export function kubectlRef(target: ObjectRef): string {
       : target.kind === "PersistentVolumeClaim"
         ? "pvc"
         : target.kind.toLowerCase();
-  return `${kind}/${target.name}`;
+  return shellWord(`${kind}/${target.name}`);
 }
 
 export function nsFlag(target: ObjectRef): string {
-  return target.namespace ? ` -n ${target.namespace}` : "";
+  return target.namespace ? ` -n ${shellWord(target.namespace)}` : "";
+}
+
+/** A word as is when it holds nothing a shell reads specially (every Kubernetes name), quoted otherwise. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9._/:=-]+$/.test(s) ? s : shellQuote(s);
 }
 
 /** Single-quotes a JSON patch for a shell. Names come from the evidence: quote, never interpolate raw. */

@@ -21,6 +21,18 @@ import { LogFallbackContextSource } from "./context/loki/log-fallback.js";
 import { LokiClient } from "./context/loki/loki-client.js";
 import { PrometheusContextSource } from "./context/prometheus/prometheus-context-source.js";
 import { buildApp } from "./http/app.js";
+import { resolveApiCredentials } from "./http/credentials.js";
+import { findConsoleDir } from "./http/routes/console.js";
+import {
+  LocalIncidentFeed,
+  ObservedIncidentStore,
+  type IncidentFeed,
+  type WriteObserver,
+} from "./store/incident-feed.js";
+import { createNotificationAgent, notificationTrigger } from "./agents/notifications.js";
+import type { NotificationChannel } from "./notify/channel.js";
+import { createChannels } from "./notify/config.js";
+import { createNotifier } from "./notify/notifier.js";
 import { createLogger, type Logger } from "./observability/logger.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { planRemediation } from "./remediation/plan.js";
@@ -72,6 +84,10 @@ export interface SystemOverrides {
   plan?: typeof planRemediation;
   /** A language model built by the caller (eval, tests) instead of the configured one. */
   languageModel?: LanguageModel;
+  /** The built console to serve instead of the one found beside the code. */
+  consoleDir?: string;
+  /** Notification channels built by the caller (tests) instead of the configured ones. */
+  notificationChannels?: NotificationChannel[];
 }
 
 export interface System {
@@ -148,6 +164,8 @@ interface Backends {
   bus: Bus;
   store: IncidentStore;
   storeReady: () => boolean;
+  /** Incidents as they change, for the console's live view. */
+  feed: IncidentFeed;
   /** The SQLite file, when the store is one: the embedded incident memory lives in it too. */
   db?: SqliteDatabase;
   close(): Promise<void>;
@@ -158,6 +176,7 @@ async function openBackends(
   config: Config,
   logger: Logger,
   onDeadLetter: (store: IncidentStore) => (letter: DeadLetter) => void,
+  options: { publishNotices: boolean; clock?: () => Date },
 ): Promise<Backends> {
   let handleDeadLetter: (letter: DeadLetter) => void = () => undefined;
   const deadLetters = (letter: DeadLetter) => handleDeadLetter(letter);
@@ -177,24 +196,33 @@ async function openBackends(
       logger,
       onDeadLetter: deadLetters,
     });
+    // On JetStream every agent queues notification requests: the notifier may run elsewhere.
+    const trigger = options.publishNotices
+      ? notificationTrigger({ bus, logger, ...(options.clock ? { clock: options.clock } : {}) })
+      : undefined;
     let store: IncidentStore;
     let storeReady = () => true;
+    let feed: LocalIncidentFeed;
     if (config.store.kind === "nats-kv") {
-      const deferred = new DeferredIncidentStore(
-        "nats-kv",
-        bus.connection().then((nc) => KvIncidentStore.open(nc, { bucket: config.store.bucket })),
-      );
-      store = deferred;
+      const kv = bus.connection().then((nc) => KvIncidentStore.open(nc, { bucket: config.store.bucket }));
+      const deferred = new DeferredIncidentStore("nats-kv", kv);
       storeReady = () => deferred.ready();
+      // Every replica writes the bucket: the live view watches it, while anyone looks.
+      feed = new LocalIncidentFeed({ source: async (publish) => (await kv).watch(publish) });
+      store = observe(deferred, undefined, trigger);
     } else {
-      store = openLocalStore(config).store;
+      // Another process's writes to a local store are not seen live (the list shows them).
+      feed = new LocalIncidentFeed();
+      store = observe(openLocalStore(config).store, feed, trigger);
     }
     handleDeadLetter = onDeadLetter(store);
     return {
       bus,
       store,
       storeReady,
+      feed,
       async close() {
+        await feed.close();
         await bus.close();
         await store.close();
       },
@@ -204,7 +232,9 @@ async function openBackends(
   if (config.store.kind === "nats-kv") {
     throw new ConfigError("store.kind nats-kv needs bus.kind nats (the KV bucket lives on the NATS server)");
   }
-  const { store, db } = openLocalStore(config);
+  const local = openLocalStore(config);
+  const db = local.db;
+  const feed = new LocalIncidentFeed();
   const bus = new MemoryBus({
     // With SQLite the bus is journaled in the same file: accepted means stored.
     journal: db ? new SqliteBusJournal(db) : undefined,
@@ -212,19 +242,41 @@ async function openBackends(
     onError: (error) => logger.error({ err: error }, "bus journal write failed; the message stays pending"),
     onDeadLetter: deadLetters,
   });
+  const trigger = options.publishNotices
+    ? notificationTrigger({ bus, logger, ...(options.clock ? { clock: options.clock } : {}) })
+    : undefined;
+  const store = observe(local.store, feed, trigger);
   handleDeadLetter = onDeadLetter(store);
   return {
     bus,
     store,
     storeReady: () => true,
     db,
+    feed,
     async close() {
+      await feed.close();
       // The bus drains first: in-flight handlers still write to the journal and the store.
       await bus.close();
       await store.close();
       db?.close();
     },
   };
+}
+
+/** The store, telling the live feed and the notification trigger about its writes. */
+function observe(
+  store: IncidentStore,
+  feed: LocalIncidentFeed | undefined,
+  trigger: WriteObserver<string | undefined> | undefined,
+): IncidentStore {
+  if (!feed && !trigger) return store;
+  return new ObservedIncidentStore<string | undefined>(store, {
+    ...(trigger?.before ? { before: trigger.before } : {}),
+    async onWrite(incident, before) {
+      feed?.publish(incident);
+      await trigger?.onWrite(incident, before);
+    },
+  });
 }
 
 function openLocalStore(config: Config): { store: IncidentStore; db?: SqliteDatabase } {
@@ -405,7 +457,7 @@ function createConfiguredProposer(
     ...(forge ? { forge } : {}),
     pullRequests: g.pullRequests,
     labels: g.labels,
-    ...(g.consoleUrl ? { consoleUrl: g.consoleUrl } : {}),
+    ...(config.server.publicUrl ? { consoleUrl: config.server.publicUrl } : {}),
     ...(applier ? { applier } : {}),
     onApprove: config.apply.onApprove,
     ...(outcomes ? { outcomes } : {}),
@@ -426,17 +478,25 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     );
   }
   const logger = overrides.logger ?? createLogger({ level: config.log.level });
+  const channels = overrides.notificationChannels ?? createChannels(config.notify);
   const context = overrides.context ?? createContextSource(config.context);
   const {
     bus,
     store,
     storeReady,
     db,
+    feed,
     close: closeBackends,
-  } = await openBackends(config, logger, (s) => {
-    const handler = createDeadLetterHandler({ store: s, logger, clock: overrides.clock });
-    return (letter) => void handler(letter);
-  });
+  } = await openBackends(
+    config,
+    logger,
+    (s) => {
+      const handler = createDeadLetterHandler({ store: s, logger, clock: overrides.clock });
+      return (letter) => void handler(letter);
+    },
+    // In one process, only a configured notifier would ever read them.
+    { publishNotices: config.bus.kind === "nats" || channels.length > 0, clock: overrides.clock },
+  );
 
   const memory = openMemory(config, db);
   const metrics = createMetrics({ incidentCounts: () => store.counts() });
@@ -451,6 +511,7 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     workingIntervalMs: Math.max(500, Math.floor(config.bus.nats.ackWaitMs / 3)),
   };
   const serveApi = roles.has("collector");
+  const consoleUrl = config.server.publicUrl;
   // Outcome learning: the collector judges resolutions (and sweeps), the remediator records
   // applies and merges; one tracker serves both, teaching the memory and counting outcomes.
   const outcomes =
@@ -484,17 +545,38 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
       ? [createRemediator({ ...common, memory, plan: overrides.plan ?? planRemediation })]
       : []),
     ...(roles.has("remediator") && gitops?.active ? [gitops.proposer] : []),
+    // The notifier lives with the API: people's channels are configured where the console is.
+    ...(serveApi && channels.length > 0
+      ? [
+          createNotificationAgent({
+            ...common,
+            notifier: createNotifier({
+              store,
+              channels,
+              logger,
+              ...(overrides.clock ? { clock: overrides.clock } : {}),
+              ...(consoleUrl ? { consoleUrl } : {}),
+              metrics: {
+                sent: (channel, kind, result) => metrics.notifications.inc({ channel, kind, result }),
+              },
+            }),
+          }),
+        ]
+      : []),
   ];
-  const auth =
-    config.auth.bearerToken || config.auth.basicUsername
-      ? {
-          bearerToken: config.auth.bearerToken,
-          basic:
-            config.auth.basicUsername && config.auth.basicPassword
-              ? { username: config.auth.basicUsername, password: config.auth.basicPassword }
-              : undefined,
-        }
-      : undefined;
+  // Only the process that serves the console, the API and the webhook needs credentials.
+  const credentials = serveApi ? resolveApiCredentials(config.auth, config.store.path) : undefined;
+  const auth = credentials && credentials.kind !== "disabled" ? credentials.auth : undefined;
+  if (credentials?.kind === "generated") {
+    logger.info(
+      { tokenFile: credentials.file },
+      "no API credentials configured: the console, API and webhook take the bearer token kept in this file",
+    );
+  } else if (credentials?.kind === "disabled") {
+    logger.warn("auth disabled: anyone who can reach this port can read incidents and approve changes");
+  }
+
+  const consoleDir = overrides.consoleDir ?? findConsoleDir();
 
   let started = false;
   let sweeper: NodeJS.Timeout | undefined;
@@ -509,6 +591,8 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     deadLetters: serveApi ? (limit) => bus.deadLetters(limit) : undefined,
     ...(serveApi ? { outcomes } : {}),
     ...(serveApi && gitops ? { approvals: gitops.proposer } : {}),
+    ...(serveApi ? { feed } : {}),
+    ...(serveApi && consoleDir ? { consoleDir } : {}),
     feedback: serveApi
       ? createFeedbackService({
           store,

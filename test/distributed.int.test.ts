@@ -83,6 +83,7 @@ describe.skipIf(!haveBuild)("agents as separate processes on NATS JetStream", ()
       AIOPS_SUBJECT_INCIDENTS: `t${run}.incidents`,
       AIOPS_SUBJECT_DIAGNOSES: `t${run}.diagnoses`,
       AIOPS_SUBJECT_REMEDIATIONS: `t${run}.remediations`,
+      AIOPS_SUBJECT_NOTIFICATIONS: `t${run}.notifications`,
       AIOPS_SUBJECT_DEAD_LETTER: `t${run}.deadletter`,
       AIOPS_LOG_LEVEL: "info",
     };

@@ -36,11 +36,11 @@ describe("GitOps through the whole pipeline", () => {
     const system = await startSystem(
       {
         ...(auth ? { auth: { bearerToken: TOKEN } } : {}),
+        server: { publicUrl: "https://aiops.example.com" },
         gitops: {
           repo: remote,
           workdir: join(tempDir(), "gitops"),
           paths: ["apps"],
-          consoleUrl: "https://aiops.example.com",
           forge: { kind: "github", url: forge.url, repo: forge.repo, token: forge.token },
         },
         apply: { mode: "dry-run" },
@@ -75,7 +75,7 @@ describe("GitOps through the whole pipeline", () => {
     );
     expect(forge.pulls).toHaveLength(1);
     expect(forge.pulls[0]?.body).toContain(incident.diagnosis?.summary ?? "(none)");
-    expect(forge.pulls[0]?.body).toContain(`https://aiops.example.com/api/incidents/${incident.id}`);
+    expect(forge.pulls[0]?.body).toContain(`https://aiops.example.com/#/incidents/${incident.id}`);
 
     // A repeat notification joins the incident: no second branch, commit or pull request.
     expect((await postWebhook(system, FIRING)).statusCode).toBe(202);

@@ -75,7 +75,7 @@ describe.skipIf(!existsSync(OOM_FILE))("the incident memory on a remote embeddin
     inputs: ScenarioInput[],
     logger = createLogger({ level: "silent" }),
   ): Promise<System> {
-    const config = loadConfig({ env: { ...env, AIOPS_DB_PATH: db } });
+    const config = loadConfig({ env: { ...env, AIOPS_DB_PATH: db, AIOPS_AUTH_DISABLED: "true" } });
     const started = await createSystem(config, { context: snapshotOf(inputs), logger });
     await started.start();
     return started;

@@ -63,7 +63,11 @@ describe.skipIf(!existsSync(UNKNOWN_FILE) || !existsSync(OOM_FILE)).each(memorie
 
         const all = [unknown, similar, again, different];
         system = await createSystem(
-          validate({ store: { kind: "sqlite", path: join(tempDir(), "a.db") }, memory }),
+          validate({
+            store: { kind: "sqlite", path: join(tempDir(), "a.db") },
+            auth: { disabled: true },
+            memory,
+          }),
           { context: snapshotOf(all), logger: createLogger({ level: "silent" }) },
         );
         await system.start();

@@ -150,6 +150,7 @@ describe("the pipeline in one process", () => {
     const config = validate({
       store: { kind: "sqlite", path },
       context: { kind: "snapshot", snapshot: join(REPO, "examples/demo/cluster.json") },
+      auth: { disabled: true },
     });
     // Agents not started: the alert is accepted (journaled) but never processed.
     const crashed = await createSystem(config, { logger: createLogger({ level: "silent" }) });

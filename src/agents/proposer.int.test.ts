@@ -193,7 +193,7 @@ describe("the proposer", () => {
     const message = git(s.remote, "log", "-1", "--format=%B", "aiops/inc-one");
     expect(message).toContain("Diagnosis: oom_killed (confidence 0.95)");
     expect(message).toContain("- container app terminated with reason OOMKilled");
-    expect(message).toContain("Aiops-Incident-Link: https://aiops.example.com/api/incidents/inc-one");
+    expect(message).toContain("Aiops-Incident-Link: https://aiops.example.com/#/incidents/inc-one");
     expect(git(s.remote, "rev-list", "--count", "main..aiops/inc-one").trim()).toBe("1");
     expect(s.forgeFake.pulls).toHaveLength(1);
     const pr = s.forgeFake.pulls[0];

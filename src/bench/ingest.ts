@@ -189,8 +189,11 @@ function natsEnv(url: string, tag: string, logLevel: string): NodeJS.ProcessEnv 
     AIOPS_SUBJECT_INCIDENTS: `${tag}.incidents`,
     AIOPS_SUBJECT_DIAGNOSES: `${tag}.diagnoses`,
     AIOPS_SUBJECT_REMEDIATIONS: `${tag}.remediations`,
+    AIOPS_SUBJECT_NOTIFICATIONS: `${tag}.notifications`,
     AIOPS_SUBJECT_DEAD_LETTER: `${tag}.deadletter`,
     AIOPS_LOG_LEVEL: logLevel,
+    // The load generator posts without credentials; the bench measures the pipeline, not auth.
+    AIOPS_AUTH_DISABLED: "true",
   };
 }
 

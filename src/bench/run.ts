@@ -42,10 +42,13 @@ async function endToEnd(
   scenarios: Scenario[],
   copies: number,
 ): Promise<{ msPerIncident: number; heapPerIncident: number; sent: number }> {
-  const system = await createSystem(validate({ store: { kind: "memory" }, log: { level: "silent" } }), {
-    context: snapshotFromScenarioInput(scenarios[0]!.input),
-    logger: createLogger({ level: "silent" }),
-  });
+  const system = await createSystem(
+    validate({ store: { kind: "memory" }, auth: { disabled: true }, log: { level: "silent" } }),
+    {
+      context: snapshotFromScenarioInput(scenarios[0]!.input),
+      logger: createLogger({ level: "silent" }),
+    },
+  );
   await system.start();
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;

@@ -14,6 +14,8 @@ import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { replay } from "./replay.js";
 import { doctorChecks } from "./doctor-checks.js";
 import { formatReport, runDoctor } from "../doctor/doctor.js";
+import { defaultTokenFile, readToken } from "../http/credentials.js";
+import { DEFAULT_STORE_PATH } from "../config/schema.js";
 
 function ratio(value: string): number {
   const n = Number(value);
@@ -139,8 +141,8 @@ const CONFIG_FLAGS: { flag: string; key: string; path: string; description: stri
   {
     flag: "--console-url <url>",
     key: "consoleUrl",
-    path: "gitops.consoleUrl",
-    description: "base URL of this API, for incident links",
+    path: "server.publicUrl",
+    description: "where people reach the console, for incident links",
   },
   {
     flag: "--forge <kind>",
@@ -240,6 +242,19 @@ async function runUntilSignalled(config: Config, roles?: Role[]): Promise<void> 
   await stopped;
 }
 
+/** Where a client command finds the token the local instance generated when none is given. */
+function tokenFileOption(): Option {
+  return new Option("--token-file <file>", "read the bearer token from this file when --token is absent")
+    .env("AIOPS_TOKEN_FILE")
+    .default(defaultTokenFile(DEFAULT_STORE_PATH));
+}
+
+/** The bearer token of a client command: --token, else the token file when it exists. */
+export function clientToken(opts: { token?: string; tokenFile?: string }): string | undefined {
+  if (opts.token) return opts.token;
+  return opts.tokenFile ? readToken(opts.tokenFile) : undefined;
+}
+
 interface FeedbackFlags {
   confirm?: boolean;
   category?: string;
@@ -248,6 +263,7 @@ interface FeedbackFlags {
   by?: string;
   url: string;
   token?: string;
+  tokenFile?: string;
 }
 
 /**
@@ -255,14 +271,15 @@ interface FeedbackFlags {
  * named error classes (and so to exit codes) once, here.
  */
 async function postToInstance(
-  opts: { url: string; token?: string },
+  opts: { url: string; token?: string; tokenFile?: string },
   path: string,
   body: unknown,
   what: string,
   id: string,
 ): Promise<void> {
   const headers: Record<string, string> = { "content-type": "application/json" };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const token = clientToken(opts);
+  if (token) headers.authorization = `Bearer ${token}`;
   const url = new URL(path, opts.url).href;
   let response: Response;
   try {
@@ -274,7 +291,7 @@ async function postToInstance(
   if (response.status === 404) throw new NotFoundError(`no incident ${id}`);
   if (response.status === 400) throw new InputError(`${what} rejected: ${text}`);
   if (response.status === 401)
-    throw new AuthError("the instance wants a token (--token or AIOPS_WEBHOOK_TOKEN)");
+    throw new AuthError("the instance wants a token (--token, AIOPS_WEBHOOK_TOKEN or --token-file)");
   if (response.status === 409) throw new ConflictError(`${what} refused: ${text}`);
   if (!response.ok) throw new BackendError(`the instance answered ${response.status}: ${text}`, "aiops");
   console.log(text);
@@ -337,8 +354,14 @@ export function buildProgram(): Command {
     .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
     .option("--path <path>", "webhook path", "/alert")
     .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
-    .action(async (path: string, opts: { url: string; path: string; token?: string }) => {
-      const outcome = await replay(path, opts, (line) => console.log(line));
+    .addOption(tokenFileOption())
+    .action(async (path: string, opts: { url: string; path: string; token?: string; tokenFile?: string }) => {
+      const token = clientToken(opts);
+      const outcome = await replay(
+        path,
+        { url: opts.url, path: opts.path, ...(token ? { token } : {}) },
+        (line) => console.log(line),
+      );
       if (outcome.failed > 0) process.exitCode = ExitCode.Failure;
     });
 
@@ -353,6 +376,7 @@ export function buildProgram(): Command {
     .option("--by <name>", "who says so")
     .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
     .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .addOption(tokenFileOption())
     .action(async (id: string, opts: FeedbackFlags) => {
       const body = feedbackBody(opts);
       await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/feedback`, body, "feedback", id);
@@ -372,10 +396,19 @@ export function buildProgram(): Command {
     .option("--ref <ref>", "the commit, pull request or change")
     .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
     .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .addOption(tokenFileOption())
     .action(
       async (
         id: string,
-        opts: { via: string; at?: string; by?: string; ref?: string; url: string; token?: string },
+        opts: {
+          via: string;
+          at?: string;
+          by?: string;
+          ref?: string;
+          url: string;
+          token?: string;
+          tokenFile?: string;
+        },
       ) => {
         const body: Record<string, string> = { via: opts.via };
         for (const key of ["at", "by", "ref"] as const) {
@@ -408,10 +441,16 @@ export function buildProgram(): Command {
       .option("--by <name>", "who decides")
       .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
       .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
-      .action(async (id: string, opts: { note?: string; by?: string; url: string; token?: string }) => {
-        const body = { ...(opts.note ? { note: opts.note } : {}), ...(opts.by ? { by: opts.by } : {}) };
-        await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/${verb}`, body, verb, id);
-      });
+      .addOption(tokenFileOption())
+      .action(
+        async (
+          id: string,
+          opts: { note?: string; by?: string; url: string; token?: string; tokenFile?: string },
+        ) => {
+          const body = { ...(opts.note ? { note: opts.note } : {}), ...(opts.by ? { by: opts.by } : {}) };
+          await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/${verb}`, body, verb, id);
+        },
+      );
   }
 
   program

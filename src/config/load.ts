@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../core/errors.js";
 import { configSchema, type Config } from "./schema.js";
+import { NOTIFY_ENV_KEYS } from "../notify/config.js";
 import { isRecord } from "../core/json.js";
 
 type Tree = Record<string, unknown>;
@@ -17,12 +18,15 @@ export const ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[
   { env: "AIOPS_WEBHOOK_TOKEN", path: "auth.bearerToken", secret: true },
   { env: "AIOPS_BASIC_USERNAME", path: "auth.basicUsername" },
   { env: "AIOPS_BASIC_PASSWORD", path: "auth.basicPassword", secret: true },
+  { env: "AIOPS_AUTH_DISABLED", path: "auth.disabled" },
+  { env: "AIOPS_TOKEN_FILE", path: "auth.tokenFile" },
   { env: "AIOPS_BUS", path: "bus.kind" },
   { env: "AIOPS_MAX_DELIVER", path: "bus.maxDeliver" },
   { env: "AIOPS_SUBJECT_ALERTS", path: "bus.subjects.alerts" },
   { env: "AIOPS_SUBJECT_INCIDENTS", path: "bus.subjects.incidents" },
   { env: "AIOPS_SUBJECT_DIAGNOSES", path: "bus.subjects.diagnoses" },
   { env: "AIOPS_SUBJECT_REMEDIATIONS", path: "bus.subjects.remediations" },
+  { env: "AIOPS_SUBJECT_NOTIFICATIONS", path: "bus.subjects.notifications" },
   { env: "AIOPS_SUBJECT_DEAD_LETTER", path: "bus.subjects.deadLetter" },
   { env: "NATS_URL", path: "bus.nats.url" },
   { env: "NATS_USER", path: "bus.nats.user" },
@@ -79,7 +83,7 @@ export const ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[
   { env: "AIOPS_GITOPS_SSH_KEY_FILE", path: "gitops.sshKeyFile" },
   { env: "AIOPS_GITOPS_AUTHOR", path: "gitops.author" },
   { env: "AIOPS_GITOPS_LABELS", path: "gitops.labels" },
-  { env: "AIOPS_CONSOLE_URL", path: "gitops.consoleUrl" },
+  { env: "AIOPS_CONSOLE_URL", path: "server.publicUrl" },
   { env: "AIOPS_GITOPS_PULL_REQUESTS", path: "gitops.pullRequests" },
   { env: "AIOPS_GITOPS_POLL_INTERVAL_MS", path: "gitops.pollIntervalMs" },
   { env: "AIOPS_FORGE", path: "gitops.forge.kind" },
@@ -94,6 +98,7 @@ export const ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[
   { env: "AIOPS_APPLY_KUBECONFIG", path: "apply.kubeconfig" },
   { env: "AIOPS_APPLY_IN_CLUSTER", path: "apply.inCluster" },
   { env: "AIOPS_LOG_LEVEL", path: "log.level" },
+  ...NOTIFY_ENV_KEYS,
 ];
 
 export interface LoadOptions {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_SUBJECTS } from "../transport/subjects.js";
+import { notifyConfigSchema } from "../notify/config.js";
 
 /**
  * The configuration, with its defaults: the embedded default needs no setting at all.
@@ -49,11 +50,18 @@ function openAiServer<T extends z.ZodRawShape>(extra: T) {
   });
 }
 
+/** The SQLite file of the embedded default; the generated API token lives beside it. */
+export const DEFAULT_STORE_PATH = "data/aiops.db";
+
 export const configSchema = z.strictObject({
+  /** Slack, Teams and generic webhook notifications (docs/notifications.md); none by default. */
+  notify: notifyConfigSchema,
   server: z
     .strictObject({
       host: z.string().min(1).default("127.0.0.1"),
       port: z.coerce.number().int().min(0).max(65535).default(8080),
+      /** Where people reach the console (e.g. https://aiops.example.com): links in commits, pull requests and notifications. */
+      publicUrl: httpUrl.optional(),
       /** Webhook bodies above this size get 413. */
       bodyLimitBytes: z.coerce
         .number()
@@ -69,6 +77,13 @@ export const configSchema = z.strictObject({
       /** Alertmanager `http_config.basic_auth`. */
       basicUsername: z.string().min(1).optional(),
       basicPassword: z.string().min(8).optional(),
+      /**
+       * Serve the console, the API and the webhook without credentials. Only an explicit
+       * `true` turns auth off: with no credentials configured, a token is generated instead.
+       */
+      disabled: flag.default(false),
+      /** Where a generated token is kept (mode 0600); default: `api-token` beside store.path. */
+      tokenFile: z.string().min(1).optional(),
     })
     .prefault({})
     .refine((a) => (a.basicUsername === undefined) === (a.basicPassword === undefined), {
@@ -87,6 +102,7 @@ export const configSchema = z.strictObject({
           incidents: subject.default(DEFAULT_SUBJECTS.incidents),
           diagnoses: subject.default(DEFAULT_SUBJECTS.diagnoses),
           remediations: subject.default(DEFAULT_SUBJECTS.remediations),
+          notifications: subject.default(DEFAULT_SUBJECTS.notifications),
           deadLetter: subject.default(DEFAULT_SUBJECTS.deadLetter),
         })
         .prefault({}),
@@ -145,7 +161,7 @@ export const configSchema = z.strictObject({
        * (a JetStream KV bucket every replica shares; the default when bus.kind is nats).
        */
       kind: z.enum(["sqlite", "memory", "nats-kv"]).default("sqlite"),
-      path: z.string().min(1).default("data/aiops.db"),
+      path: z.string().min(1).default(DEFAULT_STORE_PATH),
       bucket: z
         .string()
         .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only")
@@ -296,8 +312,6 @@ export const configSchema = z.strictObject({
         .default("aiops <aiops@localhost>"),
       /** Labels on pull requests. */
       labels: stringList(["aiops", "remediation"]),
-      /** Base URL of this system's API, for the incident link in commits and pull requests. */
-      consoleUrl: httpUrl.optional(),
       /** `auto`: a pull request with each commit; `on-approve`: when a person approves. */
       pullRequests: z.enum(["auto", "on-approve"]).default("auto"),
       /** How often open pull requests are checked for a merge (outcome learning). */

@@ -85,6 +85,8 @@ export async function evaluateScenario(scenario: Scenario, options: EvalOptions 
   const base = { id: scenario.id, title: scenario.title, expectedCategory: expected?.category ?? "(none)" };
   const config = validate({
     store: { kind: "memory" },
+    // In-process only: nothing listens, so the API needs no credentials.
+    auth: { disabled: true },
     log: { level: "silent" },
     ...(options.llm ? { llm: { ...options.llm.settings } } : {}),
   });

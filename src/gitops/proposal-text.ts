@@ -2,6 +2,7 @@
  * The words of a proposal: the commit message (diagnosis, evidence summary, incident
  * link) and the pull request's title and body (the same, plus the diff). Pure.
  */
+import { consoleIncidentUrl } from "../core/links.js";
 import type { RemediationPlan } from "../core/diagnosis.js";
 import type { Incident } from "../core/incident.js";
 
@@ -12,11 +13,9 @@ function targetText(plan: RemediationPlan): string {
   return `${t.kind} ${t.namespace ? `${t.namespace}/` : ""}${t.name}${t.container ? ` (container ${t.container})` : ""}`;
 }
 
-/** The link to the incident in the API (or console) at `consoleUrl`, when one is configured. */
+/** The link to the incident's page in the console at `consoleUrl`, when one is configured. */
 export function incidentLink(consoleUrl: string | undefined, incidentId: string): string | undefined {
-  return consoleUrl
-    ? `${consoleUrl.replace(/\/+$/, "")}/api/incidents/${encodeURIComponent(incidentId)}`
-    : undefined;
+  return consoleUrl ? consoleIncidentUrl(consoleUrl, incidentId) : undefined;
 }
 
 export function proposalTitle(incident: Incident, plan: RemediationPlan): string {

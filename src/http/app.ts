@@ -7,6 +7,7 @@ import type { FeedbackService } from "../agents/feedback.js";
 import type { OutcomeTracker } from "../agents/outcomes.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { IncidentFeed } from "../store/incident-feed.js";
 import { authRequired, createAuthHook } from "./auth.js";
 import type { AuthOptions } from "./auth.js";
 import { installErrorHandler, sendError } from "./error-handler.js";
@@ -14,7 +15,9 @@ import { healthRoutes } from "./routes/health.js";
 import type { Readiness } from "./routes/health.js";
 import { appliedRoutes } from "./routes/applied.js";
 import { approvalRoutes, type Approvals } from "./routes/approvals.js";
+import { consoleRoutes } from "./routes/console.js";
 import { deadLetterRoutes } from "./routes/dead-letters.js";
+import { eventRoutes } from "./routes/events.js";
 import { feedbackRoutes } from "./routes/feedback.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -53,6 +56,10 @@ export interface AppDeps {
   outcomes?: Pick<OutcomeTracker, "recordApplied">;
   /** Serves POST /api/incidents/:id/approve and /reject when given. */
   approvals?: Approvals;
+  /** Serves GET /api/events (live incident changes) when given. */
+  feed?: IncidentFeed;
+  /** The built console (index.html and assets), served at `/` when given. */
+  consoleDir?: string;
 }
 
 /**
@@ -60,7 +67,8 @@ export interface AppDeps {
  * does not listen; the caller does (or tests call `inject()`). An agent process without
  * intake or store (rca, remediator) serves health and metrics only.
  *
- * Open: /healthz, /readyz, /metrics. Behind auth when configured: the webhook paths and /api/*.
+ * Open: /healthz, /readyz, /metrics, and the console's static files (they hold no data; the
+ * console signs in against the API). Behind auth when configured: the webhook paths and /api/*.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Typed as Fastify's logger interface so the instance is the plain FastifyInstance routes expect.
@@ -77,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { readiness: deps.readiness });
   await app.register(metricsRoutes, { registry: deps.metrics.registry });
+  if (deps.consoleDir) await app.register(consoleRoutes, { root: deps.consoleDir });
 
   // Everything registered in this scope requires credentials when they are configured.
   await app.register(async (scope) => {
@@ -87,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.feedback) await scope.register(feedbackRoutes, { feedback: deps.feedback });
     if (deps.outcomes) await scope.register(appliedRoutes, { outcomes: deps.outcomes });
     if (deps.approvals) await scope.register(approvalRoutes, { approvals: deps.approvals });
+    if (deps.feed) await scope.register(eventRoutes, { feed: deps.feed });
   });
 
   return app;

@@ -14,8 +14,6 @@ const secret = z.string().trim().min(1);
 
 export const notifyConfigSchema = z
   .strictObject({
-    /** The console's public base URL, for the "Open in console" links. */
-    consoleUrl: httpUrl.optional(),
     slack: z
       .strictObject({
         /** Incoming webhook URL (a secret: it embeds the key). Cannot edit: one message, one follow-up. */
@@ -71,7 +69,6 @@ export type NotifyConfig = z.infer<typeof notifyConfigSchema>;
 
 /** Environment variables of the `notify` section; each also reads `<NAME>_FILE`. Paths from the root config. */
 export const NOTIFY_ENV_KEYS: readonly { env: string; path: string; secret?: boolean }[] = [
-  { env: "AIOPS_CONSOLE_URL", path: "notify.consoleUrl" },
   { env: "AIOPS_SLACK_WEBHOOK_URL", path: "notify.slack.webhookUrl", secret: true },
   { env: "AIOPS_SLACK_BOT_TOKEN", path: "notify.slack.botToken", secret: true },
   { env: "AIOPS_SLACK_CHANNEL", path: "notify.slack.channel" },

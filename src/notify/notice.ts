@@ -4,6 +4,7 @@
  * when the digest changes), and a neutral view that each channel renders in its markup.
  * Pure: no I/O, no clock.
  */
+import { consoleIncidentUrl } from "../core/links.js";
 import { createHash } from "node:crypto";
 import type { Incident, IncidentSummary, NoticeRecord } from "../core/incident.js";
 import { toIncidentSummary } from "../store/incident-query.js";
@@ -179,7 +180,7 @@ export function incidentNoticeView(incident: Incident, consoleUrl?: string): Inc
   const status = statusOf(incident);
   if (status) view.status = status;
   if (incident.error) view.error = truncate(incident.error, MAX_EVIDENCE_LINE * 2);
-  if (base) view.consoleUrl = `${base}/#/incidents/${encodeURIComponent(incident.id)}`;
+  if (base) view.consoleUrl = consoleIncidentUrl(base, incident.id);
   if (incident.resolvedAt) view.resolvedAt = incident.resolvedAt;
   return view;
 }

@@ -48,6 +48,8 @@ export interface Metrics {
   readonly busMessages: Counter<"stage" | "outcome">;
   /** `aiops_remediation_outcomes_total{result}`: remediations judged resolved or not_resolved. */
   readonly remediationOutcomes: Counter<"result">;
+  /** `aiops_notifications_total{channel,kind,result}`: messages posted or updated (ok, retryable, permanent). */
+  readonly notifications: Counter<"channel" | "kind" | "result">;
   /**
    * `aiops_memory_failures_total{operation}`: incident memory calls that failed (an
    * unreachable embedding model or vector store); the pipeline went on without memory.
@@ -138,6 +140,13 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  const notifications = new Counter({
+    name: "aiops_notifications_total",
+    help: "Notification messages sent to Slack, Teams or a webhook, by channel, post or update, and result (ok, retryable, permanent).",
+    labelNames: ["channel", "kind", "result"] as const,
+    registers: [registry],
+  });
+
   const modelCalls = new Counter({
     name: "aiops_model_calls_total",
     help: "Calls to the language model, by outcome (ok, invalid, error, timeout).",
@@ -179,6 +188,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     modelTokens,
     modelIncidentTokens,
     remediationOutcomes,
+    notifications,
     alertsReceived,
     webhooksRejected,
     stageDuration,

@@ -37,18 +37,22 @@ export const payloadSchemas = {
     incidentId: z.string().min(1),
     action: z.enum(ACTIONS as [string, ...string[]]),
   }),
+  /** `digest`: the material state people are to be told about (see notify/notice.ts). */
+  [Stage.Notifications]: z.object({ incidentId: z.string().min(1), digest: z.string().min(1) }),
 } as const;
 
 export type AlertMessage = z.infer<(typeof payloadSchemas)["alerts"]>;
 export type IncidentMessage = z.infer<(typeof payloadSchemas)["incidents"]>;
 export type DiagnosisMessage = z.infer<(typeof payloadSchemas)["diagnoses"]>;
 export type RemediationMessage = z.infer<(typeof payloadSchemas)["remediations"]>;
+export type NotificationMessage = z.infer<(typeof payloadSchemas)["notifications"]>;
 
 export interface PayloadFor {
   alerts: AlertMessage;
   incidents: IncidentMessage;
   diagnoses: DiagnosisMessage;
   remediations: RemediationMessage;
+  notifications: NotificationMessage;
 }
 
 const envelopeSchema = z.object({

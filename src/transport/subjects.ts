@@ -4,6 +4,8 @@ export const Stage = {
   Incidents: "incidents",
   Diagnoses: "diagnoses",
   Remediations: "remediations",
+  /** An incident changed in a way people are told about (the notifier's input). */
+  Notifications: "notifications",
 } as const;
 export type Stage = (typeof Stage)[keyof typeof Stage];
 export const STAGES = Object.values(Stage) as readonly Stage[];
@@ -13,6 +15,7 @@ export interface SubjectNames {
   incidents: string;
   diagnoses: string;
   remediations: string;
+  notifications: string;
   deadLetter: string;
 }
 
@@ -21,5 +24,6 @@ export const DEFAULT_SUBJECTS: SubjectNames = {
   incidents: "aiops.incidents",
   diagnoses: "aiops.diagnoses",
   remediations: "aiops.remediations",
+  notifications: "aiops.notifications",
   deadLetter: "aiops.deadletter",
 };

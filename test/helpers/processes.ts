@@ -27,7 +27,8 @@ export function startAgent(
   env: NodeJS.ProcessEnv = {},
 ): AgentProcess {
   const child = spawn(process.execPath, [BIN, command, "--port", String(port), ...args], {
-    env: { ...process.env, ...env },
+    // Agents without credentials in `env` run with auth explicitly off, as tests post unauthenticated.
+    env: { ...process.env, ...(hasCredentials(env) ? {} : { AIOPS_AUTH_DISABLED: "true" }), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let buffer = "";
@@ -91,4 +92,8 @@ export async function postTo(port: number, body: unknown): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+function hasCredentials(env: NodeJS.ProcessEnv): boolean {
+  return ["AIOPS_WEBHOOK_TOKEN", "AIOPS_WEBHOOK_TOKEN_FILE", "AIOPS_BASIC_USERNAME"].some((k) => env[k]);
 }

@@ -29,6 +29,7 @@ export async function startSystem(
     validate({
       store: { kind: "sqlite", path: join(tempDir(), "aiops.db") },
       context: { kind: "snapshot", snapshot: DEMO_SNAPSHOT },
+      auth: { disabled: true },
       ...config,
     } as Record<string, unknown>),
     { logger: createLogger({ level: "silent" }), ...overrides },

@@ -91,6 +91,24 @@ describe("KvIncidentStore", () => {
     expect((await a.list({})).total).toBe(5);
   });
 
+  it("lets a watcher see every replica's writes as they happen, and only incidents", async () => {
+    const bucket = freshBucket();
+    const watcher = await open(nc, bucket);
+    const writer = await open(await secondConnection(), bucket);
+    const before = makeIncident({ alerts: [makeAlert("fp-before")] });
+    await writer.create(before);
+    const seen: string[] = [];
+    const watch = await watcher.watch((incident) => seen.push(`${incident.id}:${incident.state}`));
+    cleanup.push(async () => watch.stop());
+    const incident = makeIncident({ alerts: [makeAlert("fp-watched")] });
+    await writer.create(incident);
+    await writer.update(incident.id, (i) => ({ ...i, state: "diagnosed" }));
+    await watcher.update(before.id, (i) => ({ ...i, state: "resolved" }));
+    for (let i = 0; i < 200 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    // Updates only (not the incident written before the watch), no pointer keys.
+    expect(seen).toEqual([`${incident.id}:open`, `${incident.id}:diagnosed`, `${before.id}:resolved`]);
+  });
+
   it("loses no update when two replicas update one incident", async () => {
     const bucket = freshBucket();
     const a = await open(nc, bucket);

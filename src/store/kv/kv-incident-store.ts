@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { jetstream, JetStreamApiCodes, JetStreamApiError, StorageType } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
+import { Kvm, KvWatchInclude } from "@nats-io/kv";
 import type { KV, KvEntry } from "@nats-io/kv";
 import {
   ClosedConnectionError,
@@ -296,6 +296,27 @@ export class KvIncidentStore implements IncidentStore {
       if (this.#counts?.value === value) this.#counts = undefined;
     });
     return value;
+  }
+
+  /**
+   * Calls `onIncident` with every incident written from now on by any replica (a KV watch
+   * on `inc.>`, updates only). The watch is not durable: a stopped one is simply restarted.
+   */
+  async watch(onIncident: (incident: Incident) => void): Promise<{ stop(): void }> {
+    const watcher = await this.#call("watch", () =>
+      this.#kv.watch({ key: "inc.>", include: KvWatchInclude.UpdatesOnly, ignoreDeletes: true }),
+    );
+    void (async () => {
+      for await (const entry of watcher) {
+        if (entry.operation !== "PUT") continue;
+        try {
+          onIncident(entry.json<StoredIncident>().incident);
+        } catch {
+          // An entry that is not an incident (written by hand) is not worth stopping the watch for.
+        }
+      }
+    })();
+    return { stop: () => watcher.stop() };
   }
 
   /** Stops accepting calls. The connection belongs to the caller and stays open. */

@@ -26,6 +26,7 @@ function namespace(): { subjects: SubjectNames; stream: string } {
       incidents: `${prefix}.incidents`,
       diagnoses: `${prefix}.diagnoses`,
       remediations: `${prefix}.remediations`,
+      notifications: `${prefix}.notifications`,
       deadLetter: `${prefix}.deadletter`,
     },
     stream: `T${n}`,
@@ -100,7 +101,13 @@ describe("JetStreamBus on a real nats-server", () => {
     const jsm = await jetstreamManager(await raw());
     const work = await jsm.streams.info(ns.stream);
     expect(work.config.subjects.sort()).toEqual(
-      [ns.subjects.alerts, ns.subjects.diagnoses, ns.subjects.incidents, ns.subjects.remediations].sort(),
+      [
+        ns.subjects.alerts,
+        ns.subjects.diagnoses,
+        ns.subjects.incidents,
+        ns.subjects.remediations,
+        ns.subjects.notifications,
+      ].sort(),
     );
     expect(work.config.storage).toBe("file");
     expect((await jsm.streams.info(`${ns.stream}_DLQ`)).config.subjects).toEqual([ns.subjects.deadLetter]);

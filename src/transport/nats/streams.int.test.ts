@@ -18,6 +18,7 @@ function subjects(prefix: string): SubjectNames {
     incidents: `${prefix}.incidents`,
     diagnoses: `${prefix}.diagnoses`,
     remediations: `${prefix}.remediations`,
+    notifications: `${prefix}.notifications`,
     deadLetter: `${prefix}.deadletter`,
   };
 }
@@ -43,7 +44,13 @@ describe("JetStream streams and consumers", () => {
     expect(again).toEqual(first);
     const work = (await jsm.streams.info("AIOPS")).config;
     expect(work).toMatchObject({
-      subjects: ["aiops.alerts", "aiops.incidents", "aiops.diagnoses", "aiops.remediations"],
+      subjects: [
+        "aiops.alerts",
+        "aiops.incidents",
+        "aiops.diagnoses",
+        "aiops.remediations",
+        "aiops.notifications",
+      ],
       storage: "file",
       retention: "limits",
       max_age: 7 * DAY_NS,

@@ -16,6 +16,15 @@ const CHROMIUM = process.env.AIOPS_TEST_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = join(REPO, "test-artifacts");
 const TOKEN = "console-test-token-0123456789";
 const FIRING = readJson(join(REPO, "examples/webhooks/crashloop-firing.json"));
+const AXE = join(REPO, "node_modules/axe-core/axe.min.js");
+
+/** The part of axe-core's API the test calls in the page. */
+interface AxeApi {
+  run(
+    context: unknown,
+    options: { runOnly: string[] },
+  ): Promise<{ violations: { id: string; impact?: string | null; nodes: unknown[] }[] }>;
+}
 
 describe("the console in a browser", () => {
   let system: System;
@@ -67,13 +76,33 @@ describe("the console in a browser", () => {
     await forge?.close();
   });
 
+  /** WCAG 2 A/AA rules of axe-core that the page breaks seriously or critically. */
+  async function accessibilityViolations(page: Page): Promise<string[]> {
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const axe = (globalThis as unknown as { axe: AxeApi }).axe;
+      const page = (globalThis as unknown as { document: unknown }).document;
+      const result = await axe.run(page, { runOnly: ["wcag2a", "wcag2aa"] });
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        nodes: v.nodes.length,
+        where: JSON.stringify(v.nodes.map((n) => (n as { target: unknown }).target)),
+      }));
+    });
+    return violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}) at ${v.where.slice(0, 300)}`);
+  }
+
   async function screenshot(page: Page, name: string): Promise<void> {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
   }
 
   it("shows an incident arriving live, opens it, approves it and links the pull request", async () => {
-    const page = await browser.newPage();
+    // axe-core is injected as a script, which the console's CSP rightly refuses: bypass it for the check only.
+    const page = await (await browser.newContext({ bypassCSP: true })).newPage();
     const failed: string[] = [];
     // Only this origin: the console must work with no network beyond the service.
     page.on("request", (request) => {
@@ -84,6 +113,7 @@ describe("the console in a browser", () => {
     // Without credentials the console asks for them.
     await page.goto(`${base}/`);
     await page.getByTestId("sign-in").waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     // A link carrying the token signs in, and the token leaves the address bar.
     await page.goto(`${base}/#token=${TOKEN}`);
@@ -106,6 +136,7 @@ describe("the console in a browser", () => {
       "no reload",
     );
     await screenshot(page, "console-list.png");
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     // The incident page: diagnosis, the change as a diff, and the decision.
     await row.getByRole("link").first().click();
@@ -127,8 +158,9 @@ describe("the console in a browser", () => {
     expect(await link.getAttribute("href")).toBe(stored?.proposal?.pullRequest?.url);
     await expect.poll(() => page.getByTestId("proposal-status").textContent()).toMatch(/approved/i);
     await screenshot(page, "console-incident.png");
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     expect(failed).toEqual([]);
-    await page.close();
+    await page.context().close();
   }, 60_000);
 });

@@ -147,6 +147,17 @@ describe("deploy/ manifests", () => {
     const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(" "));
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) expect(existsSync(join(REPO, source)), source).toBe(true);
+    // Everything `npm run build` reads (tsc -p <config>, vite --config <config>) is copied and not ignored.
+    const build = (
+      JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: { build: string } }
+    ).scripts.build;
+    const inputs = [...build.matchAll(/(?:-p|--config) (\S+)/g)].map((m) => m[1]!.split("/")[0]!);
+    expect(inputs).toContain("console");
+    const ignore = readFileSync(join(DEPLOY, "Dockerfile.dockerignore"), "utf8");
+    for (const input of inputs) {
+      expect(sources, input).toContain(input);
+      expect(ignore, input).toMatch(new RegExp(`^!${input.replace(".", "\\.")}(/\\*\\*)?$`, "m"));
+    }
   });
 
   it.skipIf(!kubectl)("renders the example overlay with kustomize", () => {

@@ -234,9 +234,10 @@ describe.skipIf(!haveBuild || !existsSync(OOM_FILE))("aiops start --memory-embed
       "info",
     ]);
     await agent.ready();
-    expect(agent.lines()).toContainEqual(
-      expect.objectContaining({ msg: "aiops started", embedder: "ollama" }),
-    );
+    // Ready can be seen before the log line's pipe chunk is read.
+    await expect
+      .poll(() => agent?.lines() ?? [])
+      .toContainEqual(expect.objectContaining({ msg: "aiops started", embedder: "ollama" }));
 
     const base = `http://127.0.0.1:${port}`;
     const planned = async (namespace: string): Promise<Incident> => {

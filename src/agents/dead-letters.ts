@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { IncidentState } from "../core/incident.js";
+import { Stage } from "../transport/subjects.js";
 import type { IncidentStore } from "../store/incident-store.js";
 import type { DeadLetter } from "../transport/bus.js";
 
@@ -23,7 +24,8 @@ export function createDeadLetterHandler(deps: { store: IncidentStore; logger: Lo
       },
       "message dead-lettered",
     );
-    if (!incidentId) return;
+    // A notification that could not be sent says nothing about the incident itself.
+    if (!incidentId || letter.stage === Stage.Notifications) return;
     try {
       await deps.store.update(incidentId, (i) =>
         i.state === IncidentState.Resolved || i.plan

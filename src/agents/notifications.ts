@@ -87,7 +87,7 @@ export function createNotificationAgent(deps: NotificationAgentDeps) {
               );
               return { kind: "ack" };
             } catch (error) {
-              // A receiver that asked for a long pause gets it, rather than the bus's own backoff.
+              // A receiver that asked for a pause gets it (the bus caps any delay at 60 s), not the bus's backoff.
               if (error instanceof NotifyFailedError && error.retryable && error.retryAfterMs !== undefined) {
                 return { kind: "retry", delayMs: error.retryAfterMs, reason: error.message };
               }
@@ -96,7 +96,8 @@ export function createNotificationAgent(deps: NotificationAgentDeps) {
           },
           deps.workingIntervalMs,
         ),
-        { durable: "notifier", concurrency: 4, maxDeliver: deps.maxDeliver },
+        // Turning notifications on later must not announce a week of old incidents.
+        { durable: "notifier", concurrency: 4, maxDeliver: deps.maxDeliver, fromNow: true },
       );
     },
     async stop(): Promise<void> {

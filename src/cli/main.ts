@@ -244,9 +244,12 @@ async function runUntilSignalled(config: Config, roles?: Role[]): Promise<void> 
 
 /** Where a client command finds the token the local instance generated when none is given. */
 function tokenFileOption(): Option {
-  return new Option("--token-file <file>", "read the bearer token from this file when --token is absent")
-    .env("AIOPS_TOKEN_FILE")
-    .default(defaultTokenFile(DEFAULT_STORE_PATH));
+  return (
+    new Option("--token-file <file>", "read the bearer token from this file when --token is absent")
+      .env("AIOPS_TOKEN_FILE")
+      // Where `aiops start` with the same environment keeps the token it generated.
+      .default(defaultTokenFile(process.env.AIOPS_DB_PATH || DEFAULT_STORE_PATH))
+  );
 }
 
 /** The bearer token of a client command: --token, else the token file when it exists. */

@@ -43,6 +43,12 @@ export interface ConsumeOptions {
   concurrency?: number;
   /** After this many deliveries a failing message is terminated and dead-lettered. */
   maxDeliver?: number;
+  /**
+   * A durable created now starts with the messages published from now on, not with the
+   * stream's history (JetStream: deliver policy `new`). For a consumer added to a running
+   * system that must not act on days of old messages (the notifier).
+   */
+  fromNow?: boolean;
 }
 
 export interface Subscription {

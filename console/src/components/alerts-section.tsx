@@ -1,5 +1,6 @@
 import type { IncidentAlert } from "../../../src/core/incident.js";
 import { Facts, Labels, Section, Time } from "./common.js";
+import { safeHref } from "../lib/url.js";
 
 /** The alerts of the incident: labels, the summary and description annotations, and when they fired. */
 export function AlertsSection(props: { alerts: IncidentAlert[] | undefined; now: Date }) {
@@ -27,8 +28,8 @@ export function AlertsSection(props: { alerts: IncidentAlert[] | undefined; now:
                 ["Fingerprint", <code>{alert.fingerprint}</code>],
                 [
                   "Source",
-                  alert.generatorURL ? (
-                    <a href={alert.generatorURL} rel="noreferrer noopener" target="_blank">
+                  safeHref(alert.generatorURL) ? (
+                    <a href={safeHref(alert.generatorURL)} rel="noreferrer noopener" target="_blank">
                       generator
                     </a>
                   ) : undefined,

@@ -45,7 +45,8 @@ export function PlanSection(props: { plan: RemediationPlan | undefined }) {
           {plan.kubectl && (
             <>
               <h3>Equivalent kubectl command</h3>
-              <pre class="code">
+              {/* Focusable, so that a keyboard can scroll a long command. */}
+              <pre class="code" tabIndex={0} aria-label="Equivalent kubectl command">
                 <code>{plan.kubectl}</code>
               </pre>
             </>
@@ -53,7 +54,7 @@ export function PlanSection(props: { plan: RemediationPlan | undefined }) {
           {plan.patch && (
             <details>
               <summary>Strategic-merge patch</summary>
-              <pre class="code">
+              <pre class="code" tabIndex={0} aria-label="Strategic-merge patch">
                 <code>{JSON.stringify(plan.patch, null, 2)}</code>
               </pre>
             </details>

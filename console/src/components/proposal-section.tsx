@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import type { Incident, Proposal } from "../../../src/core/incident.js";
 import type { Api, DecisionResult } from "../api/client.js";
 import { messageOf } from "../api/errors.js";
+import { safeHref } from "../lib/url.js";
 import { diffStats, parseDiff } from "../lib/diff.js";
 import { humanize } from "../lib/vocabulary.js";
 import { Facts, Section, Time } from "./common.js";
@@ -80,7 +81,7 @@ function PullRequestLink(props: { proposal: Proposal }) {
   if (!pr) return null;
   return (
     <>
-      <a href={pr.url} data-testid="pull-request-link" rel="noreferrer noopener" target="_blank">
+      <a href={safeHref(pr.url)} data-testid="pull-request-link" rel="noreferrer noopener" target="_blank">
         {pr.forge} pull request #{pr.number}
       </a>{" "}
       <span class={`badge pr-${pr.state}`}>{pr.state}</span>

@@ -99,6 +99,7 @@ interface Worker {
   handler: Handler<unknown>;
   concurrency: number;
   maxDeliver: number;
+  fromNow: boolean;
   /** Handlers running. */
   inFlight: number;
   /** Messages asked for by pull requests and not received yet. */
@@ -242,6 +243,7 @@ export class JetStreamBus implements Bus {
       handler: handler as unknown as Handler<unknown>,
       concurrency: integer(options.concurrency ?? this.#defaultConcurrency, "concurrency"),
       maxDeliver: integer(options.maxDeliver ?? this.#defaultMaxDeliver, "maxDeliver"),
+      fromNow: options.fromNow === true,
       inFlight: 0,
       credit: 0,
       fetches: new Set(),
@@ -365,6 +367,7 @@ export class JetStreamBus implements Bus {
         filterSubject: this.#subjects[worker.stage],
         ackWaitMs: this.#ackWaitMs,
         maxDeliver: worker.maxDeliver,
+        fromNow: worker.fromNow,
       });
       worker.consumer = await js.consumers.get(this.#streamNames.stream, worker.consumerName);
     } catch (error) {

@@ -53,6 +53,8 @@ export interface DurableConsumerOptions {
   ackWaitMs?: number;
   /** Deliveries the server makes at most. Default 5. */
   maxDeliver?: number;
+  /** When the consumer is created: start at new messages instead of the stream's first. */
+  fromNow?: boolean;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -161,7 +163,8 @@ export function consumerConfig(options: DurableConsumerOptions) {
     ack_policy: AckPolicy.Explicit,
     ack_wait: nanos(positive(options.ackWaitMs ?? 30_000, "ackWaitMs")),
     max_deliver: Math.trunc(positive(options.maxDeliver ?? 5, "maxDeliver")),
-    deliver_policy: DeliverPolicy.All,
+    // Fixed at creation (the server refuses to change it), so an update passes the same value.
+    deliver_policy: options.fromNow ? DeliverPolicy.New : DeliverPolicy.All,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { createCollector } from "./agents/collector.js";
-import { createDeadLetterHandler } from "./agents/dead-letters.js";
+import { createDeadLetterHandler, createDeadLetterReplay } from "./agents/dead-letters.js";
 import { createFeedbackService } from "./agents/feedback.js";
 import { createOutcomeTracker, type OutcomeTracker } from "./agents/outcomes.js";
 import { createIntake } from "./agents/intake.js";
@@ -589,6 +589,16 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     auth,
     bodyLimitBytes: config.server.bodyLimitBytes,
     deadLetters: serveApi ? (limit) => bus.deadLetters(limit) : undefined,
+    ...(serveApi
+      ? {
+          replayDeadLetters: createDeadLetterReplay({
+            bus,
+            store,
+            logger,
+            ...(overrides.clock ? { clock: overrides.clock } : {}),
+          }),
+        }
+      : {}),
     ...(serveApi ? { outcomes } : {}),
     ...(serveApi && gitops ? { approvals: gitops.proposer } : {}),
     ...(serveApi ? { feed } : {}),

@@ -4,7 +4,9 @@ import { createLogger } from "../observability/logger.js";
 import { MemoryIncidentStore } from "../store/memory/memory-incident-store.js";
 import type { DeadLetter } from "../transport/bus.js";
 import type { Stage } from "../transport/subjects.js";
-import { createDeadLetterHandler } from "./dead-letters.js";
+import { MemoryBus } from "../transport/memory/memory-bus.js";
+import { envelope } from "../transport/messages.js";
+import { createDeadLetterHandler, createDeadLetterReplay } from "./dead-letters.js";
 
 const incident: Incident = {
   id: "inc-dl",
@@ -54,5 +56,50 @@ describe("createDeadLetterHandler", () => {
     );
     expect(await store.get(incident.id)).toMatchObject({ state: "open" });
     expect((await store.get(incident.id))?.error).toBeUndefined();
+  });
+});
+
+describe("createDeadLetterReplay", () => {
+  it("sends a dead letter back to its stage once the cause is mended, and reopens its failed incident", async () => {
+    const logger = createLogger({ level: "silent" });
+    const store = new MemoryIncidentStore();
+    await store.create(structuredClone(incident));
+    const onDead = createDeadLetterHandler({ store, logger });
+    const dead: Promise<void>[] = [];
+    const bus = new MemoryBus({ maxDeliver: 1, onDeadLetter: (l) => void dead.push(onDead(l)) });
+    let broken = true;
+    const handled: string[] = [];
+    await bus.consume(
+      "incidents",
+      async (env) => {
+        if (broken) throw new Error("context source down");
+        handled.push(env.id);
+      },
+      { durable: "collector" },
+    );
+    const original = envelope("incidents", { incidentId: incident.id }, `incident:${incident.id}`);
+    await bus.publish("incidents", original);
+    await expect.poll(async () => (await store.get(incident.id))?.state).toBe("failed");
+    await Promise.all(dead);
+
+    const replay = createDeadLetterReplay({ bus, store, logger });
+    broken = false;
+    const result = await replay({ ids: [original.id, "no-such-message"] });
+    expect(result).toMatchObject({
+      replayed: [{ id: original.id, stage: "incidents", incidentId: incident.id }],
+      notFound: ["no-such-message"],
+      skipped: [],
+    });
+    await expect.poll(() => handled.length).toBe(1);
+    expect(handled[0]).not.toBe(original.id);
+    const reopened = await store.get(incident.id);
+    expect(reopened?.state).toBe("open");
+    expect(reopened?.error).toBeUndefined();
+
+    // Replaying the same letter again within the duplicate window is stored once.
+    await replay({ all: true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(handled).toHaveLength(1);
+    await bus.close();
   });
 });

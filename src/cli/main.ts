@@ -12,6 +12,8 @@ import { createLanguageModel } from "../llm/index.js";
 import { AuthError, BackendError, ConflictError, InputError, NotFoundError } from "../core/errors.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { replay } from "./replay.js";
+import type { ReplayResult } from "../agents/dead-letters.js";
+import type { DeadLetter } from "../transport/bus.js";
 import { doctorChecks } from "./doctor-checks.js";
 import { formatReport, runDoctor } from "../doctor/doctor.js";
 import { defaultTokenFile, readToken } from "../http/credentials.js";
@@ -280,24 +282,42 @@ async function postToInstance(
   what: string,
   id: string,
 ): Promise<void> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
+  console.log(await callInstance(opts, path, body, what, `no incident ${id}`));
+}
+
+/**
+ * Calls a running instance's API (GET without a body, POST with one) and returns the
+ * answer's text; errors map to the named error classes (and so to exit codes) once, here.
+ */
+async function callInstance(
+  opts: { url: string; token?: string; tokenFile?: string },
+  path: string,
+  body: unknown,
+  what: string,
+  notFound: string,
+): Promise<string> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
   const token = clientToken(opts);
   if (token) headers.authorization = `Bearer ${token}`;
   const url = new URL(path, opts.url).href;
   let response: Response;
   try {
-    response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+    response =
+      body === undefined
+        ? await fetch(url, { headers })
+        : await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
   } catch (error) {
     throw new BackendError(`cannot reach ${opts.url}: ${(error as Error).message}`, "aiops");
   }
   const text = await response.text();
-  if (response.status === 404) throw new NotFoundError(`no incident ${id}`);
+  if (response.status === 404) throw new NotFoundError(notFound);
   if (response.status === 400) throw new InputError(`${what} rejected: ${text}`);
   if (response.status === 401)
     throw new AuthError("the instance wants a token (--token, AIOPS_WEBHOOK_TOKEN or --token-file)");
   if (response.status === 409) throw new ConflictError(`${what} refused: ${text}`);
   if (!response.ok) throw new BackendError(`the instance answered ${response.status}: ${text}`, "aiops");
-  console.log(text);
+  return text;
 }
 
 /** --confirm, or --category/--action for a correction; the API validates the values. */
@@ -455,6 +475,73 @@ export function buildProgram(): Command {
         },
       );
   }
+
+  const deadLetters = program
+    .command("dead-letters")
+    .description(
+      "list the messages the pipeline gave up on, with their reasons; replay them once the cause is mended",
+    );
+  deadLetters
+    .command("list", { isDefault: true })
+    .description(
+      "the newest dead letters, oldest first: time, stage, incident, message id, deliveries, reason",
+    )
+    .option("--limit <n>", "how many", (v) => Number(v), 100)
+    .option("--json", "print the API's answer")
+    .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
+    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .addOption(tokenFileOption())
+    .action(
+      async (opts: { limit: number; json?: boolean; url: string; token?: string; tokenFile?: string }) => {
+        const text = await callInstance(
+          opts,
+          `/api/dead-letters?limit=${encodeURIComponent(String(opts.limit))}`,
+          undefined,
+          "listing",
+          "this instance serves no dead letters",
+        );
+        if (opts.json) return console.log(text);
+        const { items } = JSON.parse(text) as { items: DeadLetter[] };
+        if (items.length === 0) console.log("no dead letters");
+        for (const l of items) {
+          console.log(
+            [l.at, l.stage, l.envelope.incidentId ?? "-", l.envelope.id, `${l.deliveries}x`, l.reason].join(
+              "  ",
+            ),
+          );
+        }
+      },
+    );
+  deadLetters
+    .command("replay")
+    .description(
+      "send dead letters back to their stage (by message id, or --all); the handlers are idempotent",
+    )
+    .argument("[message-ids...]")
+    .option("--all", "every dead letter the instance holds (its newest 1000)")
+    .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
+    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .addOption(tokenFileOption())
+    .action(
+      async (ids: string[], opts: { all?: boolean; url: string; token?: string; tokenFile?: string }) => {
+        if (opts.all === ids.length > 0) throw new InputError("give message ids, or --all");
+        const text = await callInstance(
+          opts,
+          "/api/dead-letters/replay",
+          opts.all ? { all: true } : { ids },
+          "replay",
+          "this instance cannot replay dead letters",
+        );
+        const result = JSON.parse(text) as ReplayResult;
+        for (const r of result.replayed) console.log(`replayed  ${r.id}  ${r.stage}  ${r.incidentId ?? "-"}`);
+        for (const s of result.skipped) console.log(`skipped   ${s.id}  ${s.reason}`);
+        for (const id of result.notFound) console.log(`not found ${id}`);
+        console.log(
+          `${result.replayed.length} replayed, ${result.skipped.length} skipped, ${result.notFound.length} not found`,
+        );
+        if (result.notFound.length > 0 || result.skipped.length > 0) process.exitCode = ExitCode.Failure;
+      },
+    );
 
   program
     .command("doctor")

@@ -5,6 +5,7 @@ import type { IncidentStore } from "../store/incident-store.js";
 import type { DeadLetter } from "../transport/bus.js";
 import type { FeedbackService } from "../agents/feedback.js";
 import type { OutcomeTracker } from "../agents/outcomes.js";
+import type { ReplayResult, ReplaySelection } from "../agents/dead-letters.js";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { IncidentFeed } from "../store/incident-feed.js";
@@ -50,6 +51,8 @@ export interface AppDeps {
   readiness: Readiness;
   /** Messages the pipeline gave up on; serves GET /api/dead-letters when given. */
   deadLetters?: (limit: number) => Promise<DeadLetter[]>;
+  /** Serves POST /api/dead-letters/replay when given (with deadLetters). */
+  replayDeadLetters?: (selection: ReplaySelection) => Promise<ReplayResult>;
   /** Serves POST /api/incidents/:id/feedback when given. */
   feedback?: FeedbackService;
   /** Serves POST /api/incidents/:id/applied when given. */
@@ -92,7 +95,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (authRequired(deps.auth)) scope.addHook("onRequest", createAuthHook(deps.auth));
     if (deps.intake) await scope.register(webhookRoutes, { intake: deps.intake, metrics: deps.metrics });
     if (deps.store) await scope.register(incidentRoutes, { store: deps.store });
-    if (deps.deadLetters) await scope.register(deadLetterRoutes, { deadLetters: deps.deadLetters });
+    if (deps.deadLetters)
+      await scope.register(deadLetterRoutes, {
+        deadLetters: deps.deadLetters,
+        ...(deps.replayDeadLetters ? { replay: deps.replayDeadLetters } : {}),
+      });
     if (deps.feedback) await scope.register(feedbackRoutes, { feedback: deps.feedback });
     if (deps.outcomes) await scope.register(appliedRoutes, { outcomes: deps.outcomes });
     if (deps.approvals) await scope.register(approvalRoutes, { approvals: deps.approvals });

@@ -169,3 +169,12 @@ describe("context sources and outcome learning in the configuration", () => {
     expect(() => loadConfig({ env: { AIOPS_OUTCOME_WINDOW_MS: "5" } })).toThrow(/memory\.outcomeWindowMs/);
   });
 });
+
+describe("config files with YAML warnings", () => {
+  it("refuses an unknown tag instead of taking the value as text", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "aiops-cfg-")), "aiops.yaml");
+    writeFileSync(file, "server:\n  port: !secret 8081\n");
+    expect(() => loadConfig({ file })).toThrow(ConfigError);
+    expect(() => loadConfig({ file })).toThrow(/not valid YAML or JSON.*!secret/s);
+  });
+});

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
 import { ConfigError } from "../core/errors.js";
 import { configSchema, type Config } from "./schema.js";
 import { NOTIFY_ENV_KEYS } from "../notify/config.js";
@@ -146,7 +146,11 @@ function readConfigFile(path: string): Tree {
   }
   let parsed: unknown;
   try {
-    parsed = parseYaml(text);
+    const doc = parseDocument(text, { logLevel: "silent" });
+    // A warning (an unknown tag, say) would silently change a value: refuse it like an error.
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    if (problem) throw problem;
+    parsed = doc.toJS();
   } catch (error) {
     throw new ConfigError(`config file ${path} is not valid YAML or JSON: ${(error as Error).message}`);
   }

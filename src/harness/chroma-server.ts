@@ -28,6 +28,8 @@ export interface ChromaServer {
   pid(): number | undefined;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and keeps its data. */
   stop(): Promise<void>;
+  /** Starts it again after `stop()`, on the same port and data directory (an outage ends). */
+  start(): Promise<void>;
   /** Stops it and deletes its data directory. */
   dispose(): Promise<void>;
 }
@@ -56,44 +58,58 @@ export async function startChromaServer(options: { timeoutMs?: number } = {}): P
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "aiops-chroma-"));
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [CHROMA_CLI, "run", "--path", dataDir, "--host", "127.0.0.1", "--port", String(port)],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ANONYMIZED_TELEMETRY: "False" } },
-  );
-  const printed = outputTail(child);
-  let spawnError = "";
-  const output = () => `${printed()}${spawnError}`;
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exit.then(() => (exited = true));
-  child.once("error", (error) => (spawnError = `\n${String(error)}`));
+  let stop: () => Promise<void> = async () => undefined;
+  let running: () => boolean = () => false;
+  let pid: () => number | undefined = () => undefined;
 
-  async function stop(): Promise<void> {
-    if (!exited) await stopChild(child);
+  /** Spawns the server on `port` and `dataDir` and waits for its heartbeat. */
+  async function launch(): Promise<void> {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [CHROMA_CLI, "run", "--path", dataDir, "--host", "127.0.0.1", "--port", String(port)],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ANONYMIZED_TELEMETRY: "False" } },
+    );
+    const printed = outputTail(child);
+    let spawnError = "";
+    const output = () => `${printed()}${spawnError}`;
+    let exited = false;
+    const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    void exit.then(() => (exited = true));
+    child.once("error", (error) => (spawnError = `\n${String(error)}`));
+    stop = async () => {
+      if (!exited) await stopChild(child);
+    };
+    running = () => !exited;
+    pid = () => (exited ? undefined : child.pid);
+
+    const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+    for (;;) {
+      if (exited) throw new Error(`chroma exited before serving: ${output().slice(-2000)}`);
+      if (await heartbeat(url)) return;
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`chroma did not answer its heartbeat on ${url}: ${output().slice(-2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  for (;;) {
-    if (exited) {
-      rmSync(dataDir, { recursive: true, force: true });
-      throw new Error(`chroma exited before serving: ${output().slice(-2000)}`);
-    }
-    if (await heartbeat(url)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      rmSync(dataDir, { recursive: true, force: true });
-      throw new Error(`chroma did not answer its heartbeat on ${url}: ${output().slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await launch();
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
 
   return {
     url,
     port,
     dataDir,
-    pid: () => (exited ? undefined : child.pid),
-    stop,
+    pid: () => pid(),
+    stop: () => stop(),
+    async start() {
+      if (!running()) await launch();
+    },
     async dispose() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });

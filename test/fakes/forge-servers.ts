@@ -29,6 +29,11 @@ export interface FakeForge {
   readonly requests: RecordedRequest[];
   merge(number: number): void;
   failNext(status: number, message?: string, times?: number): void;
+  /**
+   * An outage: every request answers `status` (a 502 from the proxy in front, say) until
+   * `setOutage(undefined)` ends it.
+   */
+  setOutage(status: number | undefined, message?: string): void;
   close(): Promise<void>;
 }
 
@@ -269,9 +274,14 @@ export async function startFakeForge(
   }
 
   const handlers = { github, gitlab, gitea };
+  let outage: { status: number; message: string } | undefined;
   const server: FakeEmbeddingServer = await startJsonServer(
     (req) =>
-      authorised(kind, req) ? handlers[kind](req) : { status: 401, body: { message: "Bad credentials" } },
+      outage
+        ? { status: outage.status, body: { message: outage.message } }
+        : authorised(kind, req)
+          ? handlers[kind](req)
+          : { status: 401, body: { message: "Bad credentials" } },
     (status, message) => ({ message, status }),
   );
   base = server.url;
@@ -287,6 +297,9 @@ export async function startFakeForge(
       if (p) p.state = "merged";
     },
     failNext: (status, message, times) => server.failNext(status, message, times),
+    setOutage(status, message = "Bad Gateway") {
+      outage = status === undefined ? undefined : { status, message };
+    },
     close: () => server.close(),
   };
 }

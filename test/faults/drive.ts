@@ -1,0 +1,48 @@
+/**
+ * A row's stream: distinct alerts posted at a steady pace with a fault injected after the
+ * first few, then a bounded wait for the pipeline to settle.
+ */
+import { postTo } from "../helpers/processes.js";
+import type { Rig } from "./fault-rig.js";
+import { tally, type Tally } from "./tally.js";
+import { faultWebhook } from "./workloads.js";
+
+export interface Stream {
+  count: number;
+  /** Between two posts. */
+  paceMs?: number;
+  /** Injections by the index of the alert before which they start; they run beside the stream. */
+  faults: Record<number, () => Promise<void>>;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Posts the alerts; resolves with the indexes answered 202, once every injection has ended. */
+export async function drive(rig: Rig, stream: Stream): Promise<number[]> {
+  const accepted: number[] = [];
+  const running: Promise<void>[] = [];
+  for (let i = 0; i < stream.count; i++) {
+    const fault = stream.faults[i];
+    if (fault) running.push(fault());
+    if ((await postTo(rig.port, faultWebhook(i))) === 202) accepted.push(i);
+    await sleep(stream.paceMs ?? 200);
+  }
+  await Promise.all(running);
+  return accepted;
+}
+
+/**
+ * Waits until every accepted alert is finished or dead-lettered (at most `timeoutMs`), then
+ * a quiet moment in which a late duplicate would show, and counts.
+ */
+export async function settle(rig: Rig, accepted: readonly number[], timeoutMs = 90_000): Promise<Tally> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await tally(rig, accepted).catch(() => undefined);
+    const done = t !== undefined && t.lost === 0;
+    if (done || Date.now() > deadline) break;
+    await sleep(1_000);
+  }
+  await sleep(3_000);
+  return tally(rig, accepted);
+}

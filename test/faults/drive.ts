@@ -17,18 +17,33 @@ export interface Stream {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Posts the alerts; resolves with the indexes answered 202, once every injection has ended. */
+/**
+ * Posts the alerts; resolves with the indexes answered 202, once every injection has
+ * ended. A refused webhook (the collector down, NATS down: 503) is sent again afterwards,
+ * as Alertmanager retries a failed notification, a few times.
+ */
 export async function drive(rig: Rig, stream: Stream): Promise<number[]> {
   const accepted: number[] = [];
+  let refused: number[] = [];
   const running: Promise<void>[] = [];
   for (let i = 0; i < stream.count; i++) {
     const fault = stream.faults[i];
     if (fault) running.push(fault());
     if ((await postTo(rig.port, faultWebhook(i))) === 202) accepted.push(i);
-    await sleep(stream.paceMs ?? 200);
+    else refused.push(i);
+    await sleep(stream.paceMs ?? 250);
   }
   await Promise.all(running);
-  return accepted;
+  for (let round = 0; round < 5 && refused.length > 0; round++) {
+    const again: number[] = [];
+    for (const i of refused) {
+      if ((await postTo(rig.port, faultWebhook(i))) === 202) accepted.push(i);
+      else again.push(i);
+    }
+    refused = again;
+    if (refused.length > 0) await sleep(2_000);
+  }
+  return accepted.sort((a, b) => a - b);
 }
 
 /**

@@ -4,7 +4,7 @@
  * as processes of the build. Every row gets its own, so rows never see each other's
  * messages, incidents, memories, branches or pull requests.
  */
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startChromaServer, type ChromaServer } from "../../src/harness/chroma-server.js";
 import { freePort, startNatsServer, type NatsServer } from "../../src/harness/nats-server.js";
@@ -58,6 +58,8 @@ export interface Rig {
   llmDown(): Promise<void>;
   /** The next `times` pushes to the remote are refused as non-fast-forward (see pushRejectHook). */
   rejectPushes(times: number): void;
+  /** Pushes still to be refused: 0 once the hook refused them all. */
+  pushesLeftToReject(): number;
   /** The running process of an agent. */
   agent(name: AgentName): AgentProcess;
   /** kill -9 of an agent. */
@@ -200,6 +202,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     rejectPushes(times) {
       writeFileSync(rejectCounter, `${times}\n`);
     },
+    pushesLeftToReject: () => Number(readFileSync(rejectCounter, "utf8").trim()),
     agent(name) {
       const p = running.get(name);
       if (!p) throw new Error(`${name} is not running`);

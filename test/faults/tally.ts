@@ -154,7 +154,10 @@ export async function tally(rig: Rig, accepted: readonly number[]): Promise<Tall
       deadLettered++;
       continue;
     }
-    const where = mine.map((x) => `${x.id} ${x.state}${x.proposal ? `/${x.proposal.state}` : ""}`);
+    const where = mine.map(
+      (x) =>
+        `${x.id} ${x.state}${x.proposal ? `/${x.proposal.state}` : ""} ${x.diagnosis?.category ?? "-"} ${x.plan?.action ?? "-"}${x.proposal?.reason ? ` (${x.proposal.reason})` : ""}`,
+    );
     lostDetails.push(`alert ${i}: ${where.length > 0 ? where.join(", ") : "no incident"}`);
   }
 

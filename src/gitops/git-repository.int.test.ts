@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bareRemote, git, GITOPS_FIXTURE, show } from "../../test/helpers/git-remote.js";
@@ -233,6 +233,20 @@ describe("GitRepository against a real bare remote", () => {
       "refs/heads/aiops/inc-twice",
       "refs/heads/main",
     ]);
+  });
+
+  it("proposes after a git killed mid-command left its lock files in the workspace", async () => {
+    const { remote, dir, repo } = repository();
+    await repo.propose(request("inc-before", "Deployment", "shop", "checkout", { spec: { replicas: 3 } }));
+    // What git leaves when it is killed (the container OOM-killed, kill -9) holding its locks.
+    const gitDir = join(dir, "work", ".git");
+    writeFileSync(join(gitDir, "index.lock"), "");
+    writeFileSync(join(gitDir, "refs", "remotes", "origin", "main.lock"), "");
+    const outcome = await repo.propose(
+      request("inc-after", "Deployment", "shop", "checkout", { spec: { replicas: 4 } }),
+    );
+    expect(outcome).toMatchObject({ kind: "committed", existing: false });
+    expect(show(remote, "aiops/inc-after", "apps/shop.yaml")).toContain("replicas: 4");
   });
 
   it("refuses remotes and branches that git would read as options", () => {

@@ -5,8 +5,8 @@
  * exists on the remote already (a redelivery, or a crash after the push), it is read
  * back instead of being made again.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { RemediationPlan } from "../core/diagnosis.js";
 import { InputError } from "../core/errors.js";
 import { KeyedMutex } from "../agents/keyed-mutex.js";
@@ -126,6 +126,7 @@ export class GitRepository {
   /** The workspace with the remote's base branch fetched. */
   private async prepare(): Promise<void> {
     if (await this.cloneIfAbsent()) return;
+    this.removeStaleLocks();
     const { baseBranch } = this.options;
     await this.run([
       "fetch",
@@ -136,6 +137,25 @@ export class GitRepository {
       "origin",
       `+refs/heads/${baseBranch}:refs/remotes/origin/${baseBranch}`,
     ]);
+  }
+
+  /**
+   * Deletes the lock files a git killed mid-command leaves in the workspace (the process
+   * killed with -9, or a git child killed by a timeout): with `index.lock` there, every
+   * later checkout fails, so every later proposal of this process would. Only called
+   * under the workspace mutex, and the workspace is this process's own, so no git that
+   * could still own a lock is running.
+   */
+  private removeStaleLocks(): void {
+    const gitDir = join(this.options.workdir, ".git");
+    for (const name of ["index.lock", "HEAD.lock", "packed-refs.lock", "shallow.lock", "config.lock"]) {
+      rmSync(join(gitDir, name), { force: true });
+    }
+    const refs = join(gitDir, "refs");
+    if (!existsSync(refs)) return;
+    for (const entry of readdirSync(refs, { recursive: true, encoding: "utf8" })) {
+      if (entry.endsWith(".lock")) rmSync(join(refs, entry), { force: true });
+    }
   }
 
   private async describeExisting(branch: string, sha: string): Promise<CommitOutcome> {

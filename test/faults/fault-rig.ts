@@ -49,6 +49,8 @@ export interface Rig {
   readonly forge: FakeForge;
   /** The bare GitOps remote. */
   readonly remote: string;
+  /** The remediator's clone of it. */
+  readonly workdir: string;
   /** The collector's port: webhook and API. */
   readonly port: number;
   /** Every process started, killed ones included (their log lines count). */
@@ -192,6 +194,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     ollama,
     forge,
     remote,
+    workdir,
     port,
     processes,
     setLlm(mode) {

@@ -8,7 +8,7 @@
  * subject with its reason.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { BIN, haveBuild } from "../helpers/processes.js";
@@ -90,6 +90,23 @@ describe("the fault suite: nothing accepted is lost, nothing is done twice", () 
       expect(restarted?.lines().some((l) => l.incidentId !== undefined)).toBe(true);
     });
   }
+
+  it("kill -9 of the remediator inside a git command (its lock file left behind)", async () => {
+    const { tally: t } = await row("kill -9 remediator in git", (r) => ({
+      count: COUNT,
+      faults: {
+        8: async () => {
+          await waitFor(() => existsSync(join(r.workdir, ".git")));
+          await r.kill("remediator");
+          // What git leaves when it dies between taking the index lock and renaming it.
+          writeFileSync(join(r.workdir, ".git", "index.lock"), "");
+          await sleep(1_000);
+          await r.restart("remediator");
+        },
+      },
+    }));
+    expectClean(t);
+  });
 
   it("a nats-server restart", async () => {
     const { tally: t } = await row("nats-server restart", (r) => ({
@@ -218,6 +235,14 @@ describe("the fault suite: nothing accepted is lost, nothing is done twice", () 
     expect(after.duplicateDetails).toEqual([]);
   });
 });
+
+async function waitFor(check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the fault's moment");
+    await sleep(100);
+  }
+}
 
 /** After a replay the letters stay on their subject: wait for every alert to finish. */
 async function settleReplayed(r: Rig, accepted: readonly number[]): Promise<Tally> {

@@ -4,6 +4,9 @@
  * benchmark (memory.ts: embedded store exact and HNSW, and Chroma; writes
  * bench/results/memory.{json,md}), then a summary.
  *   node --expose-gc dist/bench/all.js [scenarios-dir]
+ * The soak (soak.ts: 20 minutes of steady load, RSS and event-loop delay of each process
+ * over time, bench/results/soak.{json,md}) is not part of it; run it on its own with
+ *   npm run bench:soak -- [--minutes 20] [--rate 50]
  */
 import { runIngestBench, summarise } from "./ingest.js";
 import { runMemoryBench, summariseMemory } from "./memory.js";

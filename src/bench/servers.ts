@@ -1,8 +1,10 @@
 /**
  * The ceilings of the ingest benchmark, each run in a process of its own (so that the
  * load generator does not share its event loop):
- *   node dist/bench/servers.js empty <port>
- *     an empty Fastify route: POST /alert parses the JSON body and answers 202;
+ *   node dist/bench/servers.js empty <port> [metrics]
+ *     an empty Fastify route: POST /alert parses the JSON body and answers 202; with
+ *     `metrics`, also GET /metrics with prom-client's default metrics (prefix aiops_, as
+ *     the agents have), the soak's baseline for RSS and event-loop delay;
  *   node dist/bench/servers.js publish <port> <nats-url> <subject>
  *     the naive baseline: the same route awaiting one JetStream publish (with its PubAck)
  *     of the body per request;
@@ -17,6 +19,7 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import Fastify from "fastify";
 import type { FastifyInstance } from "fastify";
+import { Registry, collectDefaultMetrics } from "prom-client";
 import { loadConfig } from "../config/load.js";
 import { createSystem } from "../main.js";
 
@@ -24,7 +27,9 @@ async function main(): Promise<void> {
   const [mode, portArg, natsUrl, subject] = process.argv.slice(2);
   const port = Number(portArg);
   if (!["empty", "publish", "intake"].includes(mode ?? "") || !Number.isInteger(port)) {
-    throw new Error("usage: servers.js empty <port> | publish <port> <nats-url> <subject> | intake <port>");
+    throw new Error(
+      "usage: servers.js empty <port> [metrics] | publish <port> <nats-url> <subject> | intake <port>",
+    );
   }
   if (mode === "intake") {
     const config = loadConfig({
@@ -41,6 +46,14 @@ async function main(): Promise<void> {
   let nc: NatsConnection | undefined;
   if (mode === "empty") {
     app.post("/alert", async (_request, reply) => reply.code(202).send({ status: "accepted" }));
+    // Only on request: the ingest ceiling stays a bare route, without the event-loop monitor.
+    if (process.argv[4] === "metrics") {
+      const registry = new Registry();
+      collectDefaultMetrics({ register: registry, prefix: "aiops_" });
+      app.get("/metrics", async (_request, reply) =>
+        reply.type(registry.contentType).send(await registry.metrics()),
+      );
+    }
   } else {
     if (!natsUrl || !subject) throw new Error("publish needs <nats-url> <subject>");
     nc = await connect({ servers: natsUrl });

@@ -499,7 +499,9 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
   );
 
   const memory = openMemory(config, db);
-  const metrics = createMetrics({ incidentCounts: () => store.counts() });
+  // Counting reads the whole store on KV: only the process with the API reports the gauge,
+  // not every replica of every agent.
+  const metrics = createMetrics(roles.has("collector") ? { incidentCounts: () => store.counts() } : {});
   const common = {
     bus,
     store,
@@ -645,8 +647,15 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
       if (serveApi && outcomes) {
         // Incidents whose window passed unresolved are decided by a sweep, a few times per window.
         const everyMs = Math.min(60_000, Math.floor(config.memory.outcomeWindowMs / 6));
+        // One sweep at a time: on a large store a sweep can outlast the interval.
+        let sweeping = false;
         sweeper = setInterval(() => {
-          outcomes.sweep().catch((error: unknown) => logger.warn({ err: error }, "outcome sweep failed"));
+          if (sweeping) return;
+          sweeping = true;
+          outcomes
+            .sweep()
+            .catch((error: unknown) => logger.warn({ err: error }, "outcome sweep failed"))
+            .finally(() => (sweeping = false));
         }, everyMs);
         sweeper.unref();
       }

@@ -10,6 +10,7 @@ import {
 import { judgeOutcome, withApplied, withOutcome, type OutcomeFacts } from "../core/outcome.js";
 import { parseBody } from "../core/parse-body.js";
 import type { IncidentStore } from "../store/incident-store.js";
+import { awaitsOutcome } from "../store/incident-query.js";
 import { z } from "zod";
 
 /** Where decided outcomes are learnt (the incident memory); optional. */
@@ -55,7 +56,7 @@ export function parseApplied(body: unknown): AppliedInput {
 export function createOutcomeTracker(deps: OutcomeTrackerDeps) {
   const clock = deps.clock ?? (() => new Date());
   const log = deps.logger.child({ agent: "outcomes" });
-  const pageSize = deps.pageSize ?? 200;
+  const pageSize = deps.pageSize ?? 1000;
   if (!(deps.windowMs > 0)) throw new InputError("the outcome window must be positive", "windowMs");
 
   /** Decides the incident's outcome if it can be decided now; returns the incident as stored. */
@@ -134,10 +135,12 @@ export function createOutcomeTracker(deps: OutcomeTrackerDeps) {
       // only the incidents that are due.
       const due: IncidentSummary[] = [];
       const now = clock();
+      // The store filters: a store that scans to list (KV) then scans once per page of
+      // waiting incidents, not once per page of all incidents.
       for (let offset = 0; ; offset += pageSize) {
-        const page = await deps.store.list({ limit: pageSize, offset });
+        const page = await deps.store.list({ awaitingOutcome: true, limit: pageSize, offset });
         for (const summary of page.items) {
-          if (summary.state === IncidentState.Resolved || !summary.applied || summary.outcome) continue;
+          if (!awaitsOutcome(summary) || !summary.applied) continue;
           if (Date.parse(summary.applied.at) + deps.windowMs < now.getTime()) due.push(summary);
         }
         if (page.items.length < pageSize) break;

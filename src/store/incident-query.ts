@@ -23,6 +23,15 @@ export function isTerminal(state: IncidentState): boolean {
   return state === IncidentState.Resolved || state === IncidentState.Failed;
 }
 
+/** Put into effect, with no outcome decided, and not resolved (which decides it). */
+export function awaitsOutcome(incident: Pick<Incident, "applied" | "outcome" | "state">): boolean {
+  return (
+    incident.applied !== undefined &&
+    incident.outcome === undefined &&
+    incident.state !== IncidentState.Resolved
+  );
+}
+
 /** The list view of an incident: no evidence, diagnosis, plan, alerts, feedback or notices. */
 export function toIncidentSummary(incident: Incident): IncidentSummary {
   const { evidence: _e, diagnosis, plan, alerts, feedback: _f, notices: _n, ...rest } = incident;
@@ -41,6 +50,7 @@ export function matchesIncidentQuery(incident: Incident, query: IncidentQuery): 
   if (query.category !== undefined && incident.category !== query.category) return false;
   if (query.namespace !== undefined && incident.namespace !== query.namespace) return false;
   if (query.alertname !== undefined && incident.alertname !== query.alertname) return false;
+  if (query.awaitingOutcome && !awaitsOutcome(incident)) return false;
   const needle = query.q?.trim().toLowerCase();
   if (needle) {
     const haystack = [

@@ -323,6 +323,21 @@ export function describeIncidentStoreContract(
       expect((await store.list({ namespace: "billing" })).total).toBe(2);
     });
 
+    it("filters the incidents awaiting their remediation's outcome", async () => {
+      const applied = { via: "merged" as const, at: "2025-01-01T00:10:00.000Z" };
+      const waiting = makeIncident({ applied });
+      const decided = makeIncident({
+        applied,
+        outcome: { result: "resolved", at: "2025-01-01T00:20:00.000Z", windowMs: 1 },
+      });
+      const resolved = makeIncident({ applied, state: "resolved" });
+      const never = makeIncident();
+      for (const i of [waiting, decided, resolved, never]) await store.create(i);
+      const page = await store.list({ awaitingOutcome: true });
+      expect(page.items.map((i) => i.id)).toEqual([waiting.id]);
+      expect(page.total).toBe(1);
+    });
+
     it("searches free text over alertname, namespace, subject name and summary", async () => {
       const a = makeIncident({ alertname: "KubeMemoryOvercommit", namespace: "n1", subject: undefined });
       const b = makeIncident({

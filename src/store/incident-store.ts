@@ -8,6 +8,11 @@ export interface IncidentQuery {
   alertname?: string;
   /** Free text over alertname, namespace, subject name and diagnosis summary. */
   q?: string;
+  /**
+   * Only incidents whose remediation was put into effect and whose outcome is not decided
+   * yet (applied, no outcome, not resolved): what the outcome sweep reads, in one page.
+   */
+  awaitingOutcome?: boolean;
   limit?: number;
   offset?: number;
 }

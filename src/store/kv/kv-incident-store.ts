@@ -143,8 +143,13 @@ export class KvIncidentStore implements IncidentStore {
   /** This instance's last writes of the most recently written incidents (see `#update`). */
   readonly #recent = new RecentWrites(RECENT_WRITES);
   readonly #countsMaxAgeMs: number;
+  /** The last counting scan: `tookMs` is set once it finished (and `at` is then its end). */
   #counts:
-    | { at: number; value: Promise<{ state: IncidentState; category: Category | "none"; count: number }[]> }
+    | {
+        at: number;
+        tookMs?: number;
+        value: Promise<{ state: IncidentState; category: Category | "none"; count: number }[]>;
+      }
     | undefined;
   #closed = false;
 
@@ -286,15 +291,28 @@ export class KvIncidentStore implements IncidentStore {
    */
   async counts(): Promise<{ state: IncidentState; category: Category | "none"; count: number }[]> {
     const cached = this.#counts;
-    if (cached && Date.now() - cached.at < this.#countsMaxAgeMs) return cached.value;
+    if (cached && this.#countsMaxAgeMs > 0) {
+      // A scan under way is shared, and a finished one reused for at least ten times what it
+      // took, so that on a large bucket scrapes cannot keep the store scanning back to back.
+      if (cached.tookMs === undefined) return cached.value;
+      if (Date.now() - cached.at < Math.max(this.#countsMaxAgeMs, 10 * cached.tookMs)) return cached.value;
+    }
+    const started = Date.now();
     const value = this.#call("counts", async () =>
       countIncidents((await this.#scan()).map((entry) => entry.incident)),
     );
-    this.#counts = { at: Date.now(), value };
-    // A failed scan is not remembered: the next call tries again.
-    value.catch(() => {
-      if (this.#counts?.value === value) this.#counts = undefined;
-    });
+    const entry: { at: number; tookMs?: number; value: typeof value } = { at: started, value };
+    this.#counts = entry;
+    value.then(
+      () => {
+        entry.tookMs = Date.now() - started;
+        entry.at = Date.now();
+      },
+      // A failed scan is not remembered: the next call tries again.
+      () => {
+        if (this.#counts === entry) this.#counts = undefined;
+      },
+    );
     return value;
   }
 

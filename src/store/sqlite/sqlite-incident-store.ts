@@ -184,6 +184,11 @@ export class SqliteIncidentStore implements IncidentStore {
         where.push("alertname = @alertname");
         params.alertname = query.alertname;
       }
+      if (query.awaitingOutcome) {
+        where.push(
+          "state != 'resolved' AND json_type(document, '$.applied') IS NOT NULL AND json_type(document, '$.outcome') IS NULL",
+        );
+      }
       const q = query.q?.trim();
       if (q) {
         where.push(

@@ -647,15 +647,21 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
       if (serveApi && outcomes) {
         // Incidents whose window passed unresolved are decided by a sweep, a few times per window.
         const everyMs = Math.min(60_000, Math.floor(config.memory.outcomeWindowMs / 6));
-        // One sweep at a time: on a large store a sweep can outlast the interval.
+        // One sweep at a time, and at most a tenth of the time sweeping: on a large KV
+        // store one sweep reads the whole bucket.
         let sweeping = false;
+        let last = { endedAt: 0, tookMs: 0 };
         sweeper = setInterval(() => {
-          if (sweeping) return;
+          if (sweeping || Date.now() - last.endedAt < 9 * last.tookMs) return;
           sweeping = true;
+          const startedAt = Date.now();
           outcomes
             .sweep()
             .catch((error: unknown) => logger.warn({ err: error }, "outcome sweep failed"))
-            .finally(() => (sweeping = false));
+            .finally(() => {
+              sweeping = false;
+              last = { endedAt: Date.now(), tookMs: Date.now() - startedAt };
+            });
         }, everyMs);
         sweeper.unref();
       }

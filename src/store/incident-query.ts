@@ -67,7 +67,7 @@ export function matchesIncidentQuery(incident: Incident, query: IncidentQuery): 
 export type IncidentCount = { state: IncidentState; category: Category | "none"; count: number };
 
 /** Counts by state and category, sorted, for the metrics endpoint (stores without SQL's GROUP BY). */
-export function countIncidents(incidents: Iterable<Incident>): IncidentCount[] {
+export function countIncidents(incidents: Iterable<Pick<Incident, "state" | "category">>): IncidentCount[] {
   const counts = new Map<string, IncidentCount>();
   for (const incident of incidents) {
     const category = incident.category ?? "none";

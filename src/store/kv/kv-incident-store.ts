@@ -13,7 +13,14 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Category } from "../../core/vocabulary.js";
 import { AiopsError, BackendError, ConflictError, InputError, NotFoundError } from "../../core/errors.js";
 import type { Incident, IncidentState } from "../../core/incident.js";
-import { countIncidents, isTerminal, newestFirst, pageOf, type OrderedIncident } from "../incident-query.js";
+import {
+  countIncidents,
+  isTerminal,
+  matchesIncidentQuery,
+  newestFirst,
+  pageOf,
+  type OrderedIncident,
+} from "../incident-query.js";
 import type { IncidentPage, IncidentQuery, IncidentStore } from "../incident-store.js";
 
 const BACKEND = "nats-kv";
@@ -280,7 +287,9 @@ export class KvIncidentStore implements IncidentStore {
    */
   async list(query: IncidentQuery): Promise<IncidentPage> {
     return this.#call("list", async () => {
-      const entries = await this.#scan();
+      // Only the matches are kept while scanning: a filtered list of a large bucket (the
+      // outcome sweep's) must not hold every incident in memory at once.
+      const entries = await this.#scan((incident) => matchesIncidentQuery(incident, query));
       return pageOf(entries, query);
     });
   }
@@ -298,9 +307,14 @@ export class KvIncidentStore implements IncidentStore {
       if (Date.now() - cached.at < Math.max(this.#countsMaxAgeMs, 10 * cached.tookMs)) return cached.value;
     }
     const started = Date.now();
-    const value = this.#call("counts", async () =>
-      countIncidents((await this.#scan()).map((entry) => entry.incident)),
-    );
+    const value = this.#call("counts", async () => {
+      const seen: Pick<Incident, "state" | "category">[] = [];
+      await this.#scan((incident) => {
+        seen.push({ state: incident.state, category: incident.category });
+        return false;
+      });
+      return countIncidents(seen);
+    });
     const entry: { at: number; tookMs?: number; value: typeof value } = { at: started, value };
     this.#counts = entry;
     value.then(
@@ -487,7 +501,8 @@ export class KvIncidentStore implements IncidentStore {
   }
 
   /** Every stored incident. Keys first (headers only), then the values, SCAN_CONCURRENCY at a time. */
-  async #scan(): Promise<Loaded[]> {
+  /** Reads every `inc.` entry, keeping those `keep` accepts (all by default). */
+  async #scan(keep: (incident: Incident) => boolean = () => true): Promise<Loaded[]> {
     const keys: string[] = [];
     const iterator = await this.#kv.keys("inc.>");
     // A keys iterator has no timeout of its own: stop it if the connection stalls mid-scan,
@@ -508,7 +523,7 @@ export class KvIncidentStore implements IncidentStore {
       const batch = keys.slice(i, i + SCAN_CONCURRENCY);
       const entries = await Promise.all(batch.map(async (key) => decode(live(await this.#kv.get(key)))));
       // A key deleted between the listing and the read is simply gone.
-      for (const entry of entries) if (entry) loaded.push(entry);
+      for (const entry of entries) if (entry && keep(entry.incident)) loaded.push(entry);
     }
     return loaded;
   }

@@ -67,6 +67,16 @@ describe("parseWebhook", () => {
     expect(labelFingerprint({ a: "1" })).not.toBe(labelFingerprint({ a: "2" }));
   });
 
+  it.each(["", " ", "\u2028", "\t\n"])("derives the fingerprint when the sender's is blank (%j)", (blank) => {
+    const body = minimal();
+    (body.alerts as Record<string, unknown>[])[0]!.fingerprint = blank;
+    const [alert] = parseWebhook(body).alerts;
+    expect(alert?.fingerprintDerived).toBe(true);
+    expect(alert?.fingerprint).toBe(
+      labelFingerprint({ pod: "cart-6b8f5d7c9d-wnq2n", namespace: "shop", alertname: "KubePodCrashLooping" }),
+    );
+  });
+
   it.each([
     ["alerts", (b: Record<string, unknown>) => delete b.alerts],
     [

@@ -98,9 +98,12 @@ export function parseWebhook(body: unknown): NormalisedWebhook {
 const ZERO_TIME = /^0001-01-01T00:00:00/;
 
 function normaliseAlert(alert: WebhookAlert): AlertInstance {
-  const derived = !alert.fingerprint;
+  // A blank fingerprint (spaces, a line separator) identifies nothing: derive one, as for none.
+  const given =
+    alert.fingerprint !== undefined && /\S/.test(alert.fingerprint) ? alert.fingerprint : undefined;
+  const derived = given === undefined;
   return {
-    fingerprint: alert.fingerprint || labelFingerprint(alert.labels),
+    fingerprint: given ?? labelFingerprint(alert.labels),
     fingerprintDerived: derived,
     status: alert.status,
     labels: alert.labels,

@@ -179,6 +179,10 @@ async function openBackends(
   options: { publishNotices: boolean; clock?: () => Date },
 ): Promise<Backends> {
   let handleDeadLetter: (letter: DeadLetter) => void = () => undefined;
+  const triggerFor = (bus: Bus) =>
+    options.publishNotices
+      ? notificationTrigger({ bus, logger, ...(options.clock ? { clock: options.clock } : {}) })
+      : undefined;
   const deadLetters = (letter: DeadLetter) => handleDeadLetter(letter);
 
   if (config.bus.kind === "nats") {
@@ -197,9 +201,7 @@ async function openBackends(
       onDeadLetter: deadLetters,
     });
     // On JetStream every agent queues notification requests: the notifier may run elsewhere.
-    const trigger = options.publishNotices
-      ? notificationTrigger({ bus, logger, ...(options.clock ? { clock: options.clock } : {}) })
-      : undefined;
+    const trigger = triggerFor(bus);
     let store: IncidentStore;
     let storeReady = () => true;
     let feed: LocalIncidentFeed;
@@ -242,9 +244,7 @@ async function openBackends(
     onError: (error) => logger.error({ err: error }, "bus journal write failed; the message stays pending"),
     onDeadLetter: deadLetters,
   });
-  const trigger = options.publishNotices
-    ? notificationTrigger({ bus, logger, ...(options.clock ? { clock: options.clock } : {}) })
-    : undefined;
+  const trigger = triggerFor(bus);
   const store = observe(local.store, feed, trigger);
   handleDeadLetter = onDeadLetter(store);
   return {

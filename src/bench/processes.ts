@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../harness/nats-server.js";
-import { outputTail, stopChild } from "../harness/server-process.js";
+import { onJsonLines, outputTail, stopChild } from "../harness/server-process.js";
 import { syntheticWebhook } from "../harness/webhooks.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -122,23 +122,8 @@ export function startAiops(
   const child = track(spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] }));
   const output = outputTail(child);
   const lines: Record<string, unknown>[] = [];
-  let buffer = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    buffer += d.toString();
-    let newline = buffer.indexOf("\n");
-    while (newline >= 0) {
-      const text = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      if (text.startsWith("{")) {
-        try {
-          const line = JSON.parse(text) as Record<string, unknown>;
-          if (keep(line)) lines.push(line);
-        } catch {
-          // not a log line
-        }
-      }
-      newline = buffer.indexOf("\n");
-    }
+  onJsonLines(child, (line) => {
+    if (keep(line)) lines.push(line);
   });
   return { port, child, lines, output };
 }

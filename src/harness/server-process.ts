@@ -22,6 +22,30 @@ export function outputTail(child: ChildProcess): () => string {
   return () => text;
 }
 
+/**
+ * Calls `onLine` with every line a child prints on stdout that parses as a JSON object
+ * (its structured log lines); other output is skipped.
+ */
+export function onJsonLines(child: ChildProcess, onLine: (line: Record<string, unknown>) => void): void {
+  let buffer = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    buffer += d.toString();
+    let newline = buffer.indexOf("\n");
+    while (newline >= 0) {
+      const text = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (text.startsWith("{")) {
+        try {
+          onLine(JSON.parse(text) as Record<string, unknown>);
+        } catch {
+          // not a log line
+        }
+      }
+      newline = buffer.indexOf("\n");
+    }
+  });
+}
+
 /** Stops a child process with `signal` (SIGKILL after 5 s); resolves once it has exited. */
 export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { KubeObject, LogRecord } from "../../src/context/context-source.js";
-import { distinctWebhook } from "../helpers/processes.js";
+import { distinctFingerprint, distinctWebhook } from "../helpers/processes.js";
 import { DEMO_SNAPSHOT } from "../helpers/system.js";
 
 interface Snapshot {
@@ -76,5 +76,5 @@ export function faultWebhook(i: number): Record<string, unknown> {
 
 /** The fingerprint `faultWebhook(i)` carries. */
 export function fingerprintOf(i: number): string {
-  return `f${String(i).padStart(15, "0")}`;
+  return distinctFingerprint(i);
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { onJsonLines } from "../../src/harness/server-process.js";
 import { syntheticWebhook } from "../../src/harness/webhooks.js";
 import { REPO } from "./system.js";
 
@@ -31,23 +32,9 @@ export function startAgent(
     env: { ...process.env, ...(hasCredentials(env) ? {} : { AIOPS_AUTH_DISABLED: "true" }), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let buffer = "";
   const parsed: Record<string, unknown>[] = [];
   let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    buffer += d.toString();
-    let newline = buffer.indexOf("\n");
-    while (newline >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      try {
-        parsed.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-      newline = buffer.indexOf("\n");
-    }
-  });
+  onJsonLines(child, (line) => parsed.push(line));
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
@@ -77,7 +64,12 @@ export function startAgent(
 
 /** A webhook with one firing alert on a workload of its own, so that each opens one incident. */
 export function distinctWebhook(i: number, namespace = "demo"): Record<string, unknown> {
-  return syntheticWebhook({ workload: String(i), fingerprint: `f${String(i).padStart(15, "0")}`, namespace });
+  return syntheticWebhook({ workload: String(i), fingerprint: distinctFingerprint(i), namespace });
+}
+
+/** The fingerprint `distinctWebhook(i)` carries. */
+export function distinctFingerprint(i: number): string {
+  return `f${String(i).padStart(15, "0")}`;
 }
 
 export async function postTo(port: number, body: unknown): Promise<number> {

@@ -11,11 +11,10 @@
  *
  *   node --expose-gc dist/bench/memory.js          (after npm run build)
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { ChromaClient, type Collection } from "chromadb";
 import { startChromaServer, type ChromaServer } from "../harness/chroma-server.js";
 import { HashingEmbedder } from "../memory/embedders/hashing-embedder.js";
@@ -36,8 +35,8 @@ import {
   type Machine,
   type Target,
 } from "./report.js";
+import { ROOT, processRssMiB } from "./processes.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DIMENSION = 384;
 
 export interface MemoryBenchOptions {
@@ -121,17 +120,6 @@ const MiB = 1024 * 1024;
 function rssMiB(): number {
   global.gc?.();
   return process.memoryUsage().rss / MiB;
-}
-
-/** VmRSS of another process, from /proc. */
-function processRssMiB(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 function memoryMachine(loadAtStart: number): MemoryReport["machine"] {

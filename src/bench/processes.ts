@@ -161,6 +161,17 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/** VmRSS of a process from /proc, in MiB (NaN when unreadable). */
+export function processRssMiB(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export async function sleepUntil(t: number): Promise<void> {
   const wait = t - performance.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));

@@ -22,7 +22,7 @@
  * Each child node runs with `--heapsnapshot-signal=SIGUSR2`: `kill -USR2 <pid>` (the pids
  * are printed at the start) writes a heap snapshot into the printed diagnostics directory.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -32,6 +32,7 @@ import {
   ROOT,
   killAllNow,
   natsEnv,
+  processRssMiB,
   sleepUntil,
   startAiops,
   startCeiling,
@@ -97,22 +98,11 @@ async function scrape(port: number): Promise<Scraped | undefined> {
   }
 }
 
-/** VmRSS of a process from /proc, in MB (NaN when unreadable). */
-function procRssMb(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 function processFigures(s: Scraped | undefined, pid: number | undefined): ProcessFigures {
   const get = (name: string) => (s ? metricSum(s.samples, name) : Number.NaN);
   return {
     // From /proc at every sample, scraped or not (the same figure as process_resident_memory_bytes).
-    rssMb: procRssMb(pid),
+    rssMb: processRssMiB(pid),
     heapMb: get("aiops_nodejs_heap_size_used_bytes") / MB,
     eldP50Ms: get("aiops_nodejs_eventloop_lag_p50_seconds") * 1000,
     eldP99Ms: get("aiops_nodejs_eventloop_lag_p99_seconds") * 1000,
@@ -236,7 +226,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           rca: processFigures(byName.rca, pids.rca),
           remediator: processFigures(byName.remediator, pids.remediator),
           baseline: processFigures(byName.baseline, pids.baseline),
-          natsServer: { rssMb: procRssMb(nats?.pid()) },
+          natsServer: { rssMb: processRssMiB(nats?.pid()) },
         },
         window,
         jetstream: js,

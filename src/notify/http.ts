@@ -5,6 +5,7 @@
  * credentials, so errors name only the URL's origin.
  */
 import { BackendError } from "../core/errors.js";
+import { backoffDelay } from "../transport/outcome.js";
 
 /** A notification could not be delivered. `retryable` is false when a retry cannot help. */
 export class NotifyError extends BackendError {
@@ -142,8 +143,7 @@ export function redactUrl(url: string): string {
 
 /** Full jitter: uniform in [0, min(maxDelay, minDelay * 2^(retry-1))]. */
 export function backoff(retry: number, minDelayMs: number, maxDelayMs: number, random: () => number): number {
-  const ceiling = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(Math.max(retry - 1, 0), 30));
-  return Math.floor(random() * ceiling);
+  return Math.floor(random() * backoffDelay(retry, { baseDelayMs: minDelayMs, maxDelayMs }));
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

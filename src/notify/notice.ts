@@ -101,6 +101,24 @@ export interface IncidentNoticeView {
   facts: IncidentSummary;
 }
 
+/** The labelled facts every chat channel shows, in order (raw text: the channel escapes and cuts). */
+export function noticeFacts(view: IncidentNoticeView): [label: string, value: string][] {
+  const facts: [string, string][] = [["State", view.state]];
+  if (view.severity) facts.push(["Severity", view.severity]);
+  if (view.subject) facts.push(["Subject", view.subject]);
+  else if (view.namespace) facts.push(["Namespace", view.namespace]);
+  if (view.category) {
+    const how =
+      view.confidence !== undefined ? ` (${view.confidence.toFixed(2)}, ${view.decidedBy ?? "?"})` : "";
+    facts.push(["Category", `${view.category}${how}`]);
+  }
+  if (view.plan) facts.push(["Plan", `${view.plan.action} on ${view.plan.target}, risk ${view.plan.risk}`]);
+  if (view.status) facts.push(["Status", view.status]);
+  if (view.pullRequest)
+    facts.push(["Pull request", `#${view.pullRequest.number} (${view.pullRequest.state})`]);
+  return facts;
+}
+
 /** Cuts text to `max` code points, with an ellipsis when cut. */
 export function truncate(text: string, max: number): string {
   const points = [...text];

@@ -23,7 +23,7 @@ import {
   isRetryableStatus,
   reasonOf,
 } from "./http.js";
-import { type IncidentNoticeView, truncate } from "./notice.js";
+import { type IncidentNoticeView, noticeFacts, truncate } from "./notice.js";
 
 /** Block Kit limits (characters), from Slack's reference. */
 export const SLACK_LIMITS = {
@@ -84,20 +84,7 @@ const PHASE_ICON = { active: ":rotating_light:", resolved: ":white_check_mark:",
 export function slackMessage(view: IncidentNoticeView): { text: string; blocks: Block[] } {
   const field = (label: string, value: string) =>
     md(`*${label}*\n${mrkdwn(value, SLACK_LIMITS.fieldText - label.length - 4)}`);
-  const fields: Text[] = [field("State", view.state)];
-  if (view.severity) fields.push(field("Severity", view.severity));
-  if (view.subject) fields.push(field("Subject", view.subject));
-  else if (view.namespace) fields.push(field("Namespace", view.namespace));
-  if (view.category) {
-    const how =
-      view.confidence !== undefined ? ` (${view.confidence.toFixed(2)}, ${view.decidedBy ?? "?"})` : "";
-    fields.push(field("Category", `${view.category}${how}`));
-  }
-  if (view.plan)
-    fields.push(field("Plan", `${view.plan.action} on ${view.plan.target}, risk ${view.plan.risk}`));
-  if (view.status) fields.push(field("Status", view.status));
-  if (view.pullRequest)
-    fields.push(field("Pull request", `#${view.pullRequest.number} (${view.pullRequest.state})`));
+  const fields = noticeFacts(view).map(([label, value]) => field(label, value));
 
   const blocks: Block[] = [
     { type: "header", text: plain(view.title, SLACK_LIMITS.headerText) },

@@ -12,7 +12,7 @@
  */
 import type { NotificationChannel } from "./channel.js";
 import type { HttpSender } from "./http.js";
-import { type IncidentNoticeView, truncate } from "./notice.js";
+import { type IncidentNoticeView, noticeFacts, truncate } from "./notice.js";
 
 /** Well under Teams' 28 KB message limit, leaving room for the flow's envelope. */
 export const MAX_CARD_BYTES = 24_000;
@@ -36,19 +36,7 @@ const label = (text: string): Element => ({
 const PHASE_COLOR = { active: "Attention", resolved: "Good", failed: "Warning" } as const;
 
 function card(view: IncidentNoticeView, evidence: string[], summary: string | undefined): Element {
-  const facts: [string, string][] = [["State", view.state]];
-  if (view.severity) facts.push(["Severity", view.severity]);
-  if (view.subject) facts.push(["Subject", view.subject]);
-  else if (view.namespace) facts.push(["Namespace", view.namespace]);
-  if (view.category) {
-    const how =
-      view.confidence !== undefined ? ` (${view.confidence.toFixed(2)}, ${view.decidedBy ?? "?"})` : "";
-    facts.push(["Category", `${view.category}${how}`]);
-  }
-  if (view.plan) facts.push(["Plan", `${view.plan.action} on ${view.plan.target}, risk ${view.plan.risk}`]);
-  if (view.status) facts.push(["Status", view.status]);
-  if (view.pullRequest)
-    facts.push(["Pull request", `#${view.pullRequest.number} (${view.pullRequest.state})`]);
+  const facts = noticeFacts(view);
 
   const body: Element[] = [
     rich([

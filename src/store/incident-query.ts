@@ -41,11 +41,18 @@ export function toIncidentSummary(incident: Incident): IncidentSummary {
   return summary;
 }
 
+/** What the filters read: an incident, or a summary (which has no diagnosis to search). */
+export type FilterableIncident = Pick<
+  Incident,
+  "state" | "category" | "namespace" | "alertname" | "subject" | "applied" | "outcome"
+> &
+  Partial<Pick<Incident, "diagnosis">>;
+
 /**
  * Whether an incident passes a query's filters. `q` is a case-insensitive substring of
  * alertname, namespace, subject name or diagnosis summary, taken literally (no wildcards).
  */
-export function matchesIncidentQuery(incident: Incident, query: IncidentQuery): boolean {
+export function matchesIncidentQuery(incident: FilterableIncident, query: IncidentQuery): boolean {
   if (query.state !== undefined && incident.state !== query.state) return false;
   if (query.category !== undefined && incident.category !== query.category) return false;
   if (query.namespace !== undefined && incident.namespace !== query.namespace) return false;

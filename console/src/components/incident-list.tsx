@@ -6,7 +6,7 @@ import { messageOf } from "../api/errors.js";
 import { mergeSummary, type ListPage } from "../lib/list-page.js";
 import { incidentHash, listHash, type ListQuery } from "../lib/route.js";
 import { percent } from "../lib/time.js";
-import { CATEGORIES, STATES, humanize, isState, stateLabel, type Category } from "../lib/vocabulary.js";
+import { CATEGORIES, STATES, humanize, isCategory, isState, stateLabel } from "../lib/vocabulary.js";
 import { ErrorMessage, SeverityBadge, StateBadge, Time } from "./common.js";
 import { useFlash, useFocusOnMount, useNow } from "./hooks.js";
 
@@ -132,7 +132,7 @@ export function IncidentList(props: IncidentListProps) {
             value={query.category ?? ""}
             onChange={(e) => {
               const value = e.currentTarget.value;
-              setFilter({ category: value ? (value as Category) : undefined });
+              setFilter({ category: isCategory(value) ? value : undefined });
             }}
           >
             <option value="">All categories</option>

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { Incident, IncidentSummary } from "../../../src/core/incident.js";
 import type { Api } from "../api/client.js";
 import { ApiError, messageOf } from "../api/errors.js";
+import { incidentHash } from "../lib/route.js";
 import { formatDuration } from "../lib/time.js";
 import { humanize } from "../lib/vocabulary.js";
 import { AlertsSection } from "./alerts-section.js";
@@ -121,7 +122,7 @@ export function IncidentPage(props: IncidentPageProps) {
           {SECTIONS.map(([section, title]) => (
             <li key={section}>
               <a
-                href={`#/incidents/${encodeURIComponent(id)}`}
+                href={incidentHash(id)}
                 onClick={(e) => {
                   // Hash routing owns the fragment, so jump to the section by script.
                   e.preventDefault();

@@ -3,7 +3,7 @@
  * The server serves one page; everything after `#` stays in the browser.
  */
 import type { IncidentState } from "../../../src/core/incident.js";
-import { CATEGORIES, isState, type Category } from "./vocabulary.js";
+import { isCategory, isState, type Category } from "./vocabulary.js";
 
 export const PAGE_SIZE = 50;
 
@@ -22,17 +22,13 @@ export type Route =
 
 const TEXT_FILTERS = ["namespace", "alertname", "q"] as const;
 
-function isCategory(value: string): value is Category {
-  return (CATEGORIES as readonly string[]).includes(value);
-}
-
 /** Reads list filters, dropping values the API would reject (unknown state, bad offset). */
 export function parseListQuery(params: URLSearchParams): ListQuery {
   const query: ListQuery = { offset: 0 };
   const state = params.get("state");
   if (isState(state)) query.state = state;
   const category = params.get("category");
-  if (category !== null && isCategory(category)) query.category = category;
+  if (isCategory(category)) query.category = category;
   for (const key of TEXT_FILTERS) {
     const value = params.get(key)?.trim();
     if (value) query[key] = value;

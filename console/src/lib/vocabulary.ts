@@ -5,7 +5,7 @@
  */
 import type { IncidentState } from "../../../src/core/incident.js";
 
-export { ACTIONS, CATEGORIES } from "../../../src/core/vocabulary.js";
+export { ACTIONS, CATEGORIES, isCategory } from "../../../src/core/vocabulary.js";
 export type { Action, Category } from "../../../src/core/vocabulary.js";
 
 const STATE_LABELS: Record<IncidentState, string> = {

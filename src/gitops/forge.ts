@@ -15,6 +15,7 @@
  *   GET and PATCH (state=closed) /api/v1/repos/{owner}/{repo}/pulls/{index}.
  */
 import { BackendError, ConfigError } from "../core/errors.js";
+import { isRetryableStatus } from "../core/http-status.js";
 import { isRecord } from "../core/json.js";
 
 export interface PullRequest {
@@ -92,8 +93,7 @@ function client(options: ForgeOptions, headers: Record<string, string>) {
 
 function fail(kind: string, what: string, answer: Answer): never {
   const message = isRecord(answer.body) && typeof answer.body.message === "string" ? answer.body.message : "";
-  // 4xx other than 429 will not get better by retrying.
-  const retryable = answer.status >= 500 || answer.status === 429;
+  const retryable = isRetryableStatus(answer.status);
   throw new BackendError(`${kind} ${what}: ${answer.status} ${message}`.trim(), kind, retryable);
 }
 

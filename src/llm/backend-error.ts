@@ -1,5 +1,5 @@
 import { BackendError } from "../core/errors.js";
-import { retryableStatus } from "../memory/embedders/http.js";
+import { isRetryableStatus } from "../core/http-status.js";
 
 /**
  * A failed call to a model server as a BackendError: `status` when the server answered
@@ -16,7 +16,7 @@ export function modelServerError(
     return new BackendError(
       `${backend}: ${url} answered ${status}: ${message}`,
       backend,
-      retryableStatus(status),
+      isRetryableStatus(status),
       {
         cause: error,
       },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeNotifyReceivers, type FakeNotifyReceivers } from "../../test/fakes/notify-receivers.js";
 import { BackendError } from "../core/errors.js";
-import { NotifyError, backoff, createHttpSender, parseRetryAfter, redactUrl } from "./http.js";
+import { NotifyError, backoff, createHttpSender, redactUrl } from "./http.js";
 
 let fake: FakeNotifyReceivers;
 beforeAll(async () => {
@@ -91,13 +91,6 @@ describe("createHttpSender", () => {
 });
 
 describe("helpers", () => {
-  it("reads Retry-After as seconds or an HTTP date", () => {
-    const now = Date.parse("2026-03-01T10:00:00Z");
-    expect(parseRetryAfter("5", now)).toBe(5_000);
-    expect(parseRetryAfter("Sun, 01 Mar 2026 10:00:30 GMT", now)).toBe(30_000);
-    expect(parseRetryAfter("soon", now)).toBeUndefined();
-    expect(parseRetryAfter(null, now)).toBeUndefined();
-  });
   it("redacts a URL to its origin", () => {
     expect(redactUrl("https://hooks.slack.com/services/T1/B2/secret?x=1")).toBe("https://hooks.slack.com");
     expect(redactUrl("not a url")).toBe("(invalid URL)");

@@ -5,6 +5,7 @@
  * credentials, so errors name only the URL's origin.
  */
 import { BackendError } from "../core/errors.js";
+import { isRetryableStatus, parseRetryAfter } from "../core/http-status.js";
 import { backoffDelay } from "../transport/outcome.js";
 
 /** A notification could not be delivered. `retryable` is false when a retry cannot help. */
@@ -93,10 +94,6 @@ export function statusVerdict(answer: HttpAnswer): Verdict<HttpAnswer> {
   return { ok: false, retryable: isRetryableStatus(answer.status), reason: reasonOf(answer) };
 }
 
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || status >= 500;
-}
-
 /** A short reason from an error body: Slack's plain `no_service`, a JSON `error`, or the status. */
 export function reasonOf(answer: HttpAnswer): string {
   const text = answer.text.trim();
@@ -117,19 +114,6 @@ export function reasonOf(answer: HttpAnswer): string {
   }
   reason = reason.replace(/\s+/g, " ").slice(0, 200);
   return reason ? `${answer.status} ${reason}` : String(answer.status);
-}
-
-/**
- * Milliseconds to wait from a Retry-After header (delta-seconds or an HTTP-date), or
- * undefined when absent or unreadable.
- */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(at - now, 0);
 }
 
 /** The origin of a URL: all that logs and errors may show of a webhook URL. */

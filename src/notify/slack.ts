@@ -14,15 +14,9 @@
  * mrkdwn control characters are escaped, `verbatim` stops Slack from linking mentions
  * and channel names, and every text is cut to Block Kit's limits.
  */
+import { isRetryableStatus } from "../core/http-status.js";
 import type { NotificationChannel } from "./channel.js";
-import {
-  type HttpAnswer,
-  type HttpSender,
-  type Verdict,
-  NotifyError,
-  isRetryableStatus,
-  reasonOf,
-} from "./http.js";
+import { type HttpAnswer, type HttpSender, type Verdict, NotifyError, reasonOf } from "./http.js";
 import { type IncidentNoticeView, noticeFacts, truncate } from "./notice.js";
 
 /** Block Kit limits (characters), from Slack's reference. */

@@ -1,5 +1,6 @@
 import { HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext } from "@kubernetes/client-node";
 import { ConfigError } from "../../core/errors.js";
+import { isRetryableStatus, parseRetryAfter } from "../../core/http-status.js";
 import { isRecord } from "../../core/json.js";
 import { Semaphore } from "../../core/semaphore.js";
 
@@ -111,19 +112,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
-}
-
-function retryable(status: number): boolean {
-  return status === 429 || status >= 500;
-}
-
 /** The failure a non-2xx answer means, from its Status body when it has one. */
 function failureOf(status: number, text: string): KubeFailure {
   let body: unknown;
@@ -207,8 +195,8 @@ export class KubeApi {
       if (answer.kind === "response") {
         if (answer.status >= 200 && answer.status < 300) return { ok: true, body: answer.text };
         failure = failureOf(answer.status, answer.text);
-        if (!retryable(answer.status)) return failure;
-        wait = retryAfterMs(answer.headers["retry-after"]);
+        if (!isRetryableStatus(answer.status)) return failure;
+        wait = parseRetryAfter(answer.headers["retry-after"]);
       } else {
         failure = { ok: false, reason: answer.reason, message: answer.message };
         if (answer.reason !== "ConnectionError") return failure;

@@ -8,7 +8,7 @@ import { ConfigError } from "../../core/errors.js";
 import type { AlertSubject } from "../../core/evidence.js";
 import type { ContextBundle, KubeObject } from "../context-source.js";
 import { extractEvidence } from "../evidence.js";
-import { loadKubeConfig, retryAfterMs } from "./kube-api.js";
+import { loadKubeConfig } from "./kube-api.js";
 import { KubernetesContextSource, type KubernetesContextOptions } from "./kubernetes-context-source.js";
 import { labelSelectorParam } from "./resources.js";
 import {
@@ -379,13 +379,6 @@ describe("configuration", () => {
     expect(() => new KubernetesContextSource({ kubeconfigPath: "/nonexistent/kubeconfig" })).toThrow(
       ConfigError,
     );
-  });
-
-  it("reads Retry-After as seconds or a date", () => {
-    expect(retryAfterMs("2")).toBe(2000);
-    expect(retryAfterMs(new Date(61_000).toUTCString(), 1000)).toBe(60_000);
-    expect(retryAfterMs("soon")).toBeUndefined();
-    expect(retryAfterMs(undefined)).toBeUndefined();
   });
 
   it("turns workload selectors into labelSelector parameters", () => {

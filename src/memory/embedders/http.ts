@@ -55,11 +55,6 @@ export async function postJson(
   }
 }
 
-/** 5xx, 408 and 429 are worth retrying; other 4xx are not. */
-export function retryableStatus(status: number): boolean {
-  return status >= 500 || status === 408 || status === 429;
-}
-
 /** Checks that every vector is a finite number array of one length. */
 export function toVectors(backend: string, rows: unknown[], expected: number): Float32Array[] {
   if (rows.length !== expected)

@@ -1,6 +1,7 @@
 import { BackendError, InputError } from "../../core/errors.js";
 import type { Embedder } from "../embedder.js";
-import { checkedDimension, postJson, retryableStatus, toVectors, trimSlash } from "./http.js";
+import { isRetryableStatus } from "../../core/http-status.js";
+import { checkedDimension, postJson, toVectors, trimSlash } from "./http.js";
 
 export interface OllamaEmbedderOptions {
   /** The Ollama server, e.g. http://localhost:11434. */
@@ -56,7 +57,7 @@ export class OllamaEmbedder implements Embedder {
       throw new BackendError(
         `ollama model ${this.model}: ${message} (HTTP ${res.status})`,
         BACKEND,
-        retryableStatus(res.status),
+        isRetryableStatus(res.status),
       );
     }
     const embeddings = (res.body as { embeddings?: unknown } | undefined)?.embeddings;

@@ -1,6 +1,7 @@
 import { BackendError, InputError } from "../../core/errors.js";
 import type { Embedder } from "../embedder.js";
-import { checkedDimension, postJson, retryableStatus, toVectors, trimSlash } from "./http.js";
+import { isRetryableStatus } from "../../core/http-status.js";
+import { checkedDimension, postJson, toVectors, trimSlash } from "./http.js";
 
 export interface OpenAIEmbedderOptions {
   /** The API base, with or without `/v1`: https://api.openai.com, http://localhost:8000/v1. */
@@ -75,7 +76,7 @@ export class OpenAIEmbedder implements Embedder {
       throw new BackendError(
         `openai model ${this.model}: ${message} (HTTP ${res.status}${code})`,
         BACKEND,
-        retryableStatus(res.status),
+        isRetryableStatus(res.status),
       );
     }
     const data = (res.body as { data?: unknown } | undefined)?.data;

@@ -245,6 +245,21 @@ async function runUntilSignalled(config: Config, roles?: Role[]): Promise<void> 
 }
 
 /** Where a client command finds the token the local instance generated when none is given. */
+/** The options every client command shares: where the instance is and how to sign in. */
+interface InstanceFlags {
+  url: string;
+  token?: string;
+  tokenFile?: string;
+}
+
+function urlOption(): Option {
+  return new Option("--url <url>", "base URL of the instance").default("http://127.0.0.1:8080");
+}
+
+function tokenOption(): Option {
+  return new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN");
+}
+
 function tokenFileOption(): Option {
   return (
     new Option("--token-file <file>", "read the bearer token from this file when --token is absent")
@@ -260,15 +275,12 @@ export function clientToken(opts: { token?: string; tokenFile?: string }): strin
   return opts.tokenFile ? readToken(opts.tokenFile) : undefined;
 }
 
-interface FeedbackFlags {
+interface FeedbackFlags extends InstanceFlags {
   confirm?: boolean;
   category?: string;
   action?: string;
   note?: string;
   by?: string;
-  url: string;
-  token?: string;
-  tokenFile?: string;
 }
 
 /**
@@ -276,7 +288,7 @@ interface FeedbackFlags {
  * named error classes (and so to exit codes) once, here.
  */
 async function postToInstance(
-  opts: { url: string; token?: string; tokenFile?: string },
+  opts: InstanceFlags,
   path: string,
   body: unknown,
   what: string,
@@ -290,7 +302,7 @@ async function postToInstance(
  * answer's text; errors map to the named error classes (and so to exit codes) once, here.
  */
 async function callInstance(
-  opts: { url: string; token?: string; tokenFile?: string },
+  opts: InstanceFlags,
   path: string,
   body: unknown,
   what: string,
@@ -374,11 +386,11 @@ export function buildProgram(): Command {
     .command("replay")
     .description("post the webhook of each scenario (or raw webhook) file to a running instance")
     .argument("<path>", "a JSON file or a directory of them")
-    .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
     .option("--path <path>", "webhook path", "/alert")
-    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .addOption(urlOption())
+    .addOption(tokenOption())
     .addOption(tokenFileOption())
-    .action(async (path: string, opts: { url: string; path: string; token?: string; tokenFile?: string }) => {
+    .action(async (path: string, opts: { path: string } & InstanceFlags) => {
       const token = clientToken(opts);
       const outcome = await replay(
         path,
@@ -397,8 +409,8 @@ export function buildProgram(): Command {
     .option("--action <action>", "the right action (a correction)")
     .option("--note <text>", "what you found")
     .option("--by <name>", "who says so")
-    .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
-    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .addOption(urlOption())
+    .addOption(tokenOption())
     .addOption(tokenFileOption())
     .action(async (id: string, opts: FeedbackFlags) => {
       const body = feedbackBody(opts);
@@ -417,8 +429,8 @@ export function buildProgram(): Command {
     .option("--at <time>", "when (ISO 8601); default now")
     .option("--by <name>", "who")
     .option("--ref <ref>", "the commit, pull request or change")
-    .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
-    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .addOption(urlOption())
+    .addOption(tokenOption())
     .addOption(tokenFileOption())
     .action(
       async (
@@ -428,10 +440,7 @@ export function buildProgram(): Command {
           at?: string;
           by?: string;
           ref?: string;
-          url: string;
-          token?: string;
-          tokenFile?: string;
-        },
+        } & InstanceFlags,
       ) => {
         const body: Record<string, string> = { via: opts.via };
         for (const key of ["at", "by", "ref"] as const) {
@@ -462,18 +471,13 @@ export function buildProgram(): Command {
       .argument("<incident-id>")
       .option("--note <text>", "why")
       .option("--by <name>", "who decides")
-      .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
-      .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+      .addOption(urlOption())
+      .addOption(tokenOption())
       .addOption(tokenFileOption())
-      .action(
-        async (
-          id: string,
-          opts: { note?: string; by?: string; url: string; token?: string; tokenFile?: string },
-        ) => {
-          const body = { ...(opts.note ? { note: opts.note } : {}), ...(opts.by ? { by: opts.by } : {}) };
-          await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/${verb}`, body, verb, id);
-        },
-      );
+      .action(async (id: string, opts: { note?: string; by?: string } & InstanceFlags) => {
+        const body = { ...(opts.note ? { note: opts.note } : {}), ...(opts.by ? { by: opts.by } : {}) };
+        await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/${verb}`, body, verb, id);
+      });
   }
 
   const deadLetters = program
@@ -488,30 +492,28 @@ export function buildProgram(): Command {
     )
     .option("--limit <n>", "how many", (v) => Number(v), 100)
     .option("--json", "print the API's answer")
-    .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
-    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .addOption(urlOption())
+    .addOption(tokenOption())
     .addOption(tokenFileOption())
-    .action(
-      async (opts: { limit: number; json?: boolean; url: string; token?: string; tokenFile?: string }) => {
-        const text = await callInstance(
-          opts,
-          `/api/dead-letters?limit=${encodeURIComponent(String(opts.limit))}`,
-          undefined,
-          "listing",
-          "this instance serves no dead letters",
+    .action(async (opts: { limit: number; json?: boolean } & InstanceFlags) => {
+      const text = await callInstance(
+        opts,
+        `/api/dead-letters?limit=${encodeURIComponent(String(opts.limit))}`,
+        undefined,
+        "listing",
+        "this instance serves no dead letters",
+      );
+      if (opts.json) return console.log(text);
+      const { items } = JSON.parse(text) as { items: DeadLetter[] };
+      if (items.length === 0) console.log("no dead letters");
+      for (const l of items) {
+        console.log(
+          [l.at, l.stage, l.envelope.incidentId ?? "-", l.envelope.id, `${l.deliveries}x`, l.reason].join(
+            "  ",
+          ),
         );
-        if (opts.json) return console.log(text);
-        const { items } = JSON.parse(text) as { items: DeadLetter[] };
-        if (items.length === 0) console.log("no dead letters");
-        for (const l of items) {
-          console.log(
-            [l.at, l.stage, l.envelope.incidentId ?? "-", l.envelope.id, `${l.deliveries}x`, l.reason].join(
-              "  ",
-            ),
-          );
-        }
-      },
-    );
+      }
+    });
   deadLetters
     .command("replay")
     .description(
@@ -519,29 +521,27 @@ export function buildProgram(): Command {
     )
     .argument("[message-ids...]")
     .option("--all", "every dead letter the instance holds (its newest 1000)")
-    .option("--url <url>", "base URL of the instance", "http://127.0.0.1:8080")
-    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .addOption(urlOption())
+    .addOption(tokenOption())
     .addOption(tokenFileOption())
-    .action(
-      async (ids: string[], opts: { all?: boolean; url: string; token?: string; tokenFile?: string }) => {
-        if (opts.all === ids.length > 0) throw new InputError("give message ids, or --all");
-        const text = await callInstance(
-          opts,
-          "/api/dead-letters/replay",
-          opts.all ? { all: true } : { ids },
-          "replay",
-          "this instance cannot replay dead letters",
-        );
-        const result = JSON.parse(text) as ReplayResult;
-        for (const r of result.replayed) console.log(`replayed  ${r.id}  ${r.stage}  ${r.incidentId ?? "-"}`);
-        for (const s of result.skipped) console.log(`skipped   ${s.id}  ${s.reason}`);
-        for (const id of result.notFound) console.log(`not found ${id}`);
-        console.log(
-          `${result.replayed.length} replayed, ${result.skipped.length} skipped, ${result.notFound.length} not found`,
-        );
-        if (result.notFound.length > 0 || result.skipped.length > 0) process.exitCode = ExitCode.Failure;
-      },
-    );
+    .action(async (ids: string[], opts: { all?: boolean } & InstanceFlags) => {
+      if (opts.all === ids.length > 0) throw new InputError("give message ids, or --all");
+      const text = await callInstance(
+        opts,
+        "/api/dead-letters/replay",
+        opts.all ? { all: true } : { ids },
+        "replay",
+        "this instance cannot replay dead letters",
+      );
+      const result = JSON.parse(text) as ReplayResult;
+      for (const r of result.replayed) console.log(`replayed  ${r.id}  ${r.stage}  ${r.incidentId ?? "-"}`);
+      for (const s of result.skipped) console.log(`skipped   ${s.id}  ${s.reason}`);
+      for (const id of result.notFound) console.log(`not found ${id}`);
+      console.log(
+        `${result.replayed.length} replayed, ${result.skipped.length} skipped, ${result.notFound.length} not found`,
+      );
+      if (result.notFound.length > 0 || result.skipped.length > 0) process.exitCode = ExitCode.Failure;
+    });
 
   program
     .command("doctor")

@@ -1,3 +1,4 @@
+import type { HttpSender } from "./http.js";
 import type { IncidentNoticeView } from "./notice.js";
 
 /** Per send: hooks of the caller. */
@@ -21,4 +22,35 @@ export interface NotificationChannel {
   readonly editable: boolean;
   post(view: IncidentNoticeView, context: SendContext): Promise<{ ref?: string }>;
   update?(ref: string | undefined, view: IncidentNoticeView, context: SendContext): Promise<{ ref?: string }>;
+}
+
+/** Where a post-only webhook channel sends, and how. */
+export interface PostOnlyWebhookOptions {
+  webhookUrl: string;
+  send: HttpSender;
+}
+
+/**
+ * A channel that can only post (Slack incoming webhooks, Teams workflows): each message is
+ * a new one, so the notifier sends one and a single follow-up at the end.
+ */
+export function postOnlyWebhookChannel(
+  name: string,
+  options: PostOnlyWebhookOptions,
+  render: (view: IncidentNoticeView) => unknown,
+): NotificationChannel {
+  return {
+    name,
+    editable: false,
+    async post(view, context) {
+      await options.send({
+        channel: name,
+        url: options.webhookUrl,
+        headers: { "content-type": "application/json; charset=utf-8" },
+        body: JSON.stringify(render(view)),
+        ...(context.working ? { working: context.working } : {}),
+      });
+      return {};
+    },
+  };
 }

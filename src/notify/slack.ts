@@ -15,7 +15,7 @@
  * and channel names, and every text is cut to Block Kit's limits.
  */
 import { isRetryableStatus } from "../core/http-status.js";
-import type { NotificationChannel } from "./channel.js";
+import { type NotificationChannel, type PostOnlyWebhookOptions, postOnlyWebhookChannel } from "./channel.js";
 import { type HttpAnswer, type HttpSender, type Verdict, NotifyError, reasonOf } from "./http.js";
 import { type IncidentNoticeView, noticeFacts, truncate } from "./notice.js";
 
@@ -132,27 +132,9 @@ export function slackMessage(view: IncidentNoticeView): { text: string; blocks: 
   };
 }
 
-export interface SlackWebhookOptions {
-  webhookUrl: string;
-  send: HttpSender;
-}
-
 /** Slack through an incoming webhook: one message, and one follow-up at resolution (no edits). */
-export function createSlackWebhookChannel(options: SlackWebhookOptions): NotificationChannel {
-  return {
-    name: "slack",
-    editable: false,
-    async post(view, context) {
-      await options.send({
-        channel: "slack",
-        url: options.webhookUrl,
-        headers: { "content-type": "application/json; charset=utf-8" },
-        body: JSON.stringify(slackMessage(view)),
-        ...(context.working ? { working: context.working } : {}),
-      });
-      return {};
-    },
-  };
+export function createSlackWebhookChannel(options: PostOnlyWebhookOptions): NotificationChannel {
+  return postOnlyWebhookChannel("slack", options, slackMessage);
 }
 
 export interface SlackApiOptions {

@@ -10,8 +10,7 @@
  * own labels use TextBlock. Teams refuses messages above 28 KB: the card is kept under
  * MAX_CARD_BYTES by dropping evidence, then cutting the summary.
  */
-import type { NotificationChannel } from "./channel.js";
-import type { HttpSender } from "./http.js";
+import { type NotificationChannel, type PostOnlyWebhookOptions, postOnlyWebhookChannel } from "./channel.js";
 import { type IncidentNoticeView, noticeFacts, truncate } from "./notice.js";
 
 /** Well under Teams' 28 KB message limit, leaving room for the flow's envelope. */
@@ -101,24 +100,7 @@ export function teamsMessage(view: IncidentNoticeView, maxBytes = MAX_CARD_BYTES
   return message;
 }
 
-export interface TeamsOptions {
-  webhookUrl: string;
-  send: HttpSender;
-}
-
-export function createTeamsChannel(options: TeamsOptions): NotificationChannel {
-  return {
-    name: "teams",
-    editable: false,
-    async post(view, context) {
-      await options.send({
-        channel: "teams",
-        url: options.webhookUrl,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(teamsMessage(view)),
-        ...(context.working ? { working: context.working } : {}),
-      });
-      return {};
-    },
-  };
+/** Teams through a Workflows webhook: one card, and one follow-up at resolution (no edits). */
+export function createTeamsChannel(options: PostOnlyWebhookOptions): NotificationChannel {
+  return postOnlyWebhookChannel("teams", options, (view) => teamsMessage(view));
 }

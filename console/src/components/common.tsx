@@ -81,3 +81,39 @@ export function ErrorMessage(props: { message: string | undefined }) {
     </p>
   );
 }
+
+/** Who is acting and why: the optional name and note sent with a decision or feedback. */
+export function ByAndNote(props: {
+  /** Prefix of the fields' ids, unique on the page. */
+  idPrefix: string;
+  by: string;
+  note: string;
+  onBy: (value: string) => void;
+  onNote: (value: string) => void;
+}) {
+  const { idPrefix, by, note, onBy, onNote } = props;
+  return (
+    <div class="row">
+      <div class="field">
+        <label for={`${idPrefix}-by`}>Your name (optional)</label>
+        <input
+          id={`${idPrefix}-by`}
+          value={by}
+          maxLength={200}
+          autocomplete="name"
+          onInput={(e) => onBy(e.currentTarget.value)}
+        />
+      </div>
+      <div class="field wide">
+        <label for={`${idPrefix}-note`}>Note (optional)</label>
+        <textarea
+          id={`${idPrefix}-note`}
+          value={note}
+          maxLength={2000}
+          rows={2}
+          onInput={(e) => onNote(e.currentTarget.value)}
+        />
+      </div>
+    </div>
+  );
+}

@@ -4,7 +4,7 @@ import type { Incident } from "../../../src/core/incident.js";
 import type { Api } from "../api/client.js";
 import { messageOf } from "../api/errors.js";
 import { ACTIONS, CATEGORIES, humanize, type Action, type Category } from "../lib/vocabulary.js";
-import { Section, Time } from "./common.js";
+import { ByAndNote, Section, Time } from "./common.js";
 
 export function FeedbackSection(props: { api: Api; incident: Incident; onChange: () => void }) {
   const { api, incident } = props;
@@ -125,28 +125,7 @@ export function FeedbackSection(props: { api: Api; incident: Incident; onChange:
             </div>
           </div>
         )}
-        <div class="row">
-          <div class="field">
-            <label for="feedback-by">Your name (optional)</label>
-            <input
-              id="feedback-by"
-              value={by}
-              maxLength={200}
-              autocomplete="name"
-              onInput={(e) => setBy(e.currentTarget.value)}
-            />
-          </div>
-          <div class="field wide">
-            <label for="feedback-note">Note (optional)</label>
-            <textarea
-              id="feedback-note"
-              value={note}
-              maxLength={2000}
-              rows={2}
-              onInput={(e) => setNote(e.currentTarget.value)}
-            />
-          </div>
-        </div>
+        <ByAndNote idPrefix="feedback" by={by} note={note} onBy={setBy} onNote={setNote} />
         <div class="actions">
           <button type="submit" disabled={busy}>
             Send feedback

@@ -6,7 +6,7 @@ import { messageOf } from "../api/errors.js";
 import { safeHref } from "../lib/url.js";
 import { diffStats, parseDiff } from "../lib/diff.js";
 import { humanize } from "../lib/vocabulary.js";
-import { Facts, Section, Time } from "./common.js";
+import { ByAndNote, Facts, Section, Time } from "./common.js";
 
 const MODE: Record<Proposal["mode"], string> = {
   propose: "propose (a person decides)",
@@ -159,28 +159,7 @@ function Decision(props: { api: Api; incident: Incident; onChange: () => void })
           }}
         >
           <h3 id="decision-title">Decide</h3>
-          <div class="row">
-            <div class="field">
-              <label for="decision-by">Your name (optional)</label>
-              <input
-                id="decision-by"
-                value={by}
-                maxLength={200}
-                autocomplete="name"
-                onInput={(e) => setBy(e.currentTarget.value)}
-              />
-            </div>
-            <div class="field wide">
-              <label for="decision-note">Note (optional)</label>
-              <textarea
-                id="decision-note"
-                value={note}
-                maxLength={2000}
-                rows={2}
-                onInput={(e) => setNote(e.currentTarget.value)}
-              />
-            </div>
-          </div>
+          <ByAndNote idPrefix="decision" by={by} note={note} onBy={setBy} onNote={setNote} />
           <div class="actions">
             <button
               type="button"

@@ -63,6 +63,19 @@ export interface Incident {
    * Bookkeeping of the notifier: writing it does not change `updatedAt`.
    */
   notices?: Record<string, NoticeRecord>;
+  /**
+   * The notifier replica sending this incident's messages now, so that replicas do not
+   * both post the first message (or both the follow-up). Bookkeeping, like `notices`.
+   */
+  notifying?: NoticeClaim;
+}
+
+/** A notifier's lease on an incident's messages, renewed while it sends. */
+export interface NoticeClaim {
+  /** The holding notifier (one id per process). */
+  by: string;
+  /** The lease ends then unless renewed: a crashed holder's claim lapses by itself. */
+  until: string;
 }
 
 /** One channel's messages about an incident: what was sent last, and where it lives. */
@@ -144,7 +157,7 @@ export interface RemediationOutcome {
 /** A short view for lists. */
 export type IncidentSummary = Omit<
   Incident,
-  "evidence" | "diagnosis" | "plan" | "alerts" | "feedback" | "notices"
+  "evidence" | "diagnosis" | "plan" | "alerts" | "feedback" | "notices" | "notifying"
 > & {
   alertCount: number;
   action?: string;

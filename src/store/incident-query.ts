@@ -34,7 +34,16 @@ export function awaitsOutcome(incident: Pick<Incident, "applied" | "outcome" | "
 
 /** The list view of an incident: no evidence, diagnosis, plan, alerts, feedback or notices. */
 export function toIncidentSummary(incident: Incident): IncidentSummary {
-  const { evidence: _e, diagnosis, plan, alerts, feedback: _f, notices: _n, ...rest } = incident;
+  const {
+    evidence: _e,
+    diagnosis,
+    plan,
+    alerts,
+    feedback: _f,
+    notices: _n,
+    notifying: _claim,
+    ...rest
+  } = incident;
   const summary: IncidentSummary = { ...structuredClone(rest), alertCount: alerts.length };
   if (plan !== undefined) summary.action = plan.action;
   if (diagnosis !== undefined) summary.confidence = diagnosis.confidence;

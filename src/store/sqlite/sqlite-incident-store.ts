@@ -35,7 +35,7 @@ interface SummaryRow {
 }
 
 const SUMMARY_COLUMNS = `
-  json_remove(document, '$.evidence', '$.diagnosis', '$.plan', '$.alerts', '$.feedback', '$.notices') AS doc,
+  json_remove(document, '$.evidence', '$.diagnosis', '$.plan', '$.alerts', '$.feedback', '$.notices', '$.notifying') AS doc,
   json_array_length(document, '$.alerts') AS alert_count,
   json_extract(document, '$.plan.action') AS action,
   json_extract(document, '$.diagnosis.confidence') AS confidence`;

@@ -20,7 +20,7 @@ const SNAPSHOT = join(ROOT, "examples/demo/cluster.json");
 /** Every child process of the run, killed at the end whatever happens. */
 const children = new Set<ChildProcess>();
 
-export function track(child: ChildProcess): ChildProcess {
+function track(child: ChildProcess): ChildProcess {
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;

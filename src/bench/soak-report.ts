@@ -74,13 +74,8 @@ export interface SoakReport {
   load: { firing: number; resolved: number; accepted: number; failed: number; skipped: number };
   samples: SoakSample[];
   summary: ProcessSummary[];
-  /** What an investigation of the run found, added to the report afterwards (see `withNotes`). */
+  /** What an investigation of the run found, added to the JSON afterwards; rendered under "Findings". */
   notes?: string[];
-}
-
-/** The report with notes from looking into the run, rendered under "Findings". */
-export function withNotes(report: SoakReport, notes: string[]): SoakReport {
-  return { ...report, notes: [...(report.notes ?? []), ...notes] };
 }
 
 const PER_10_MIN = 600;

@@ -89,7 +89,7 @@ export interface PostRequest {
 }
 
 /** The default reading: 2xx delivered; 408, 425, 429 and 5xx retryable; other statuses permanent. */
-export function statusVerdict(answer: HttpAnswer): Verdict<HttpAnswer> {
+function statusVerdict(answer: HttpAnswer): Verdict<HttpAnswer> {
   if (answer.status >= 200 && answer.status < 300) return { ok: true, value: answer };
   return { ok: false, retryable: isRetryableStatus(answer.status), reason: reasonOf(answer) };
 }

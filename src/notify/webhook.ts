@@ -24,14 +24,14 @@ export interface WebhookBody {
   incident: IncidentNoticeView;
 }
 
-export function webhookEvent(view: IncidentNoticeView, kind: SendContext["kind"]): WebhookEvent {
+function webhookEvent(view: IncidentNoticeView, kind: SendContext["kind"]): WebhookEvent {
   if (view.phase === "resolved") return "incident.resolved";
   if (view.phase === "failed") return "incident.failed";
   return kind === "post" ? "incident.notified" : "incident.updated";
 }
 
 /** `sha256=<hex>` over `<timestamp>.<body>`. */
-export function webhookSignature(secret: string, timestamp: string, body: string): string {
+function webhookSignature(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
 }
 

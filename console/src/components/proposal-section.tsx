@@ -15,7 +15,7 @@ const MODE: Record<Proposal["mode"], string> = {
 };
 
 /** A proposal waits for a person while it is proposed and nobody decided. */
-export function isDecidable(proposal: Proposal | undefined): boolean {
+function isDecidable(proposal: Proposal | undefined): boolean {
   return proposal?.state === "proposed" && proposal.decision === undefined;
 }
 

@@ -5,7 +5,7 @@
 import type { IncidentState } from "../../../src/core/incident.js";
 import { isCategory, isState, type Category } from "./vocabulary.js";
 
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 
 /** The list's filters and page, as the hash and the API both carry them. */
 export interface ListQuery {
@@ -23,7 +23,7 @@ export type Route =
 const TEXT_FILTERS = ["namespace", "alertname", "q"] as const;
 
 /** Reads list filters, dropping values the API would reject (unknown state, bad offset). */
-export function parseListQuery(params: URLSearchParams): ListQuery {
+function parseListQuery(params: URLSearchParams): ListQuery {
   const query: ListQuery = { offset: 0 };
   const state = params.get("state");
   if (isState(state)) query.state = state;
@@ -39,7 +39,7 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
 }
 
 /** Query parameters for the filters in a stable order; offset 0 is left out. */
-export function listParams(query: ListQuery): URLSearchParams {
+function listParams(query: ListQuery): URLSearchParams {
   const params = new URLSearchParams();
   if (query.state) params.set("state", query.state);
   if (query.category) params.set("category", query.category);

@@ -74,9 +74,8 @@ export function listHash(query: ListQuery): string {
   return search ? `#/?${search}` : "#/";
 }
 
-export function incidentHash(id: string): string {
-  return `#/incidents/${encodeURIComponent(id)}`;
-}
+/** The hash of an incident's page: the same route the server's links use. */
+export { incidentFragment as incidentHash } from "../../../src/core/links.js";
 
 /** The API query string of a list page. */
 export function apiListSearch(query: ListQuery, limit = PAGE_SIZE): string {

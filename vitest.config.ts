@@ -5,5 +5,7 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "test/**/*.test.ts", "console/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits 1 s by default: too short for a browser or a child process on a busy 2-core CI machine.
+    expect: { poll: { timeout: 15_000 } },
   },
 });

@@ -73,12 +73,21 @@ describe.skipIf(!haveBuild)("the aiops command", () => {
     expect(full.diagnosis.category).toBe("oom_killed");
     expect(full.plan.action).toBe("increase_memory_limit");
 
-    // Every agent line about the incident carries its id as a field, not only in text.
-    const agentLines = logs
-      .split("\n")
-      .filter((l) => l.includes(incident.id))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => typeof l.agent === "string");
+    // Every agent line about the incident carries its id as a field, not only in text. The
+    // API can say "planned" before the last lines are read from the pipe: wait for them,
+    // and parse only whole lines.
+    const agentLinesOf = (): Record<string, unknown>[] =>
+      logs
+        .slice(0, logs.lastIndexOf("\n"))
+        .split("\n")
+        .filter((l) => l.includes(incident.id))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => typeof l.agent === "string");
+    const agentLines = await waitFor(async () => {
+      const lines = agentLinesOf();
+      const msgs = lines.map((l) => l.msg);
+      return msgs.includes("incident opened") && msgs.includes("incident diagnosed") ? lines : undefined;
+    }).catch(() => agentLinesOf());
     expect(agentLines.map((l) => l.msg)).toEqual(
       expect.arrayContaining(["incident opened", "incident diagnosed"]),
     );

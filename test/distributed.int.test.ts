@@ -134,7 +134,7 @@ describe.skipIf(!haveBuild)("agents as separate processes on NATS JetStream", ()
   }, 120_000);
 
   it("loses nothing and duplicates nothing when an RCA agent is killed with -9 and restarted", async () => {
-    const env = { ...natsEnv(), AIOPS_NATS_ACK_WAIT_MS: "2000" };
+    const env = { ...natsEnv(), AIOPS_NATS_ACK_WAIT_MS: "5000" };
     const collector = await agent("collector", "collector", env);
     const first = await agent("rca-1", "rca", env);
     const remediator = await agent("remediator", "remediator", env);

@@ -218,7 +218,8 @@ describe.skipIf(!haveBuild)(
         AIOPS_GITOPS_PATHS: "apps",
       });
       agents.push(collector, rca, remediator);
-      await Promise.all(agents.map((a) => a.ready()));
+      // Three cold starts at once beside Prometheus, Alertmanager and NATS: give them time.
+      await Promise.all(agents.map((a) => a.ready(60_000)));
     }, 120_000);
 
     afterAll(async () => {

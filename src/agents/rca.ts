@@ -75,8 +75,12 @@ export function createRcaAgent(deps: RcaDeps) {
       if (deps.model)
         diagnosis = await deps.model.refine({ incidentId, evidence: incident.evidence, diagnosis });
       const decided = diagnosis;
-      await deps.store.update(incidentId, (i) =>
-        i.diagnosis
+      // A redelivered copy handled at the same time may have stored its diagnosis first:
+      // then this one is dropped, and not logged or remembered as if it counted.
+      let stored = false;
+      await deps.store.update(incidentId, (i) => {
+        stored = !i.diagnosis;
+        return i.diagnosis
           ? i
           : {
               ...i,
@@ -84,26 +88,27 @@ export function createRcaAgent(deps: RcaDeps) {
               category: decided.category,
               state: advance(i, IncidentState.Diagnosed),
               updatedAt: clock().toISOString(),
-            },
-      );
-      log.info(
-        {
-          incidentId,
-          category: diagnosis.category,
-          confidence: diagnosis.confidence,
-          decidedBy: diagnosis.decidedBy,
-          similar: diagnosis.similar?.length ?? 0,
-          ...(diagnosis.model
-            ? {
-                model: diagnosis.model.model,
-                modelVerdict: diagnosis.model.verdict,
-                modelReason: diagnosis.model.reason,
-              }
-            : {}),
-        },
-        "incident diagnosed",
-      );
-      if (recollection) await remember(incidentId, recollection, diagnosis);
+            };
+      });
+      if (stored)
+        log.info(
+          {
+            incidentId,
+            category: diagnosis.category,
+            confidence: diagnosis.confidence,
+            decidedBy: diagnosis.decidedBy,
+            similar: diagnosis.similar?.length ?? 0,
+            ...(diagnosis.model
+              ? {
+                  model: diagnosis.model.model,
+                  modelVerdict: diagnosis.model.verdict,
+                  modelReason: diagnosis.model.reason,
+                }
+              : {}),
+          },
+          "incident diagnosed",
+        );
+      if (stored && recollection) await remember(incidentId, recollection, diagnosis);
     }
     // Published again on redelivery: the bus drops the duplicate by its key.
     await deps.bus.publish(

@@ -50,20 +50,24 @@ export function createRemediator(deps: RemediatorDeps) {
         deps.metrics.memoryFailures.inc({ operation: "remember_plan" });
         log.warn({ err: error, incidentId }, "could not remember the plan");
       });
-      await deps.store.update(incidentId, (i) =>
-        i.plan
+      // A copy handled at the same time may have stored its plan first: then this one is not logged as stored.
+      let stored = false;
+      await deps.store.update(incidentId, (i) => {
+        stored = !i.plan;
+        return i.plan
           ? i
           : {
               ...i,
               plan: planned,
               state: advance(i, IncidentState.Planned),
               updatedAt: clock().toISOString(),
-            },
-      );
-      log.info(
-        { incidentId, action: plan.action, target: plan.target, risk: plan.risk },
-        "remediation proposed",
-      );
+            };
+      });
+      if (stored)
+        log.info(
+          { incidentId, action: plan.action, target: plan.target, risk: plan.risk },
+          "remediation proposed",
+        );
     }
     await deps.bus.publish(
       Stage.Remediations,

@@ -27,7 +27,11 @@ describe("instrumented", () => {
       "collect",
       m,
       createLogger({ level: "silent" }),
-      () => new Promise<void>((resolve) => setTimeout(resolve, 120)),
+      // A long step: it ends once the heartbeat has fired twice (a starved machine can take a while).
+      async () => {
+        for (const deadline = Date.now() + 10_000; working < 2 && Date.now() < deadline;)
+          await new Promise((resolve) => setTimeout(resolve, 10));
+      },
       20,
     );
     await handler(envelope, { deliveryCount: 1, working: () => void working++ });

@@ -79,13 +79,14 @@ describe("createHttpSender", () => {
   });
 
   it("times out a slow receiver per attempt and retries", async () => {
-    fake.fault({ receiver: "slack-webhook", delayMs: 1_000 });
+    // The fast attempt must fit in the timeout even on a starved machine; the slow one never does.
+    fake.fault({ receiver: "slack-webhook", delayMs: 20_000 });
     const send = createHttpSender(
-      { maxAttempts: 2, timeoutMs: 200, minDelayMs: 1 },
+      { maxAttempts: 2, timeoutMs: 2_000, minDelayMs: 1 },
       { sleep: async (ms) => void slept.push(ms) },
     );
     expect((await send(slackPost("slow"))).status).toBe(200);
-    // The first attempt was abandoned at 200 ms (the fake records it only when it answers).
+    // The first attempt was abandoned at 2 s (the fake records it only when it answers).
     expect(slept).toHaveLength(1);
   });
 });

@@ -102,7 +102,8 @@ describe("notifier replicas", () => {
     const [a, b] = await replicaStores();
     const incident = sampleIncident({ id: "inc-replicas-2" });
     await a.create(incident);
-    fake.fault({ times: 2, delayMs: 300 });
+    // A holds the incident for seconds: long enough to see its claim even on a busy machine.
+    fake.fault({ times: 2, delayMs: 1_500 });
 
     const first = notifier(a, "replica-a").notify(incident.id);
     // While replica A posts the planned incident, it resolves and replica B is told.

@@ -61,7 +61,8 @@ export async function postFeedback(system: System, incidentId: string, body: Rec
 export async function waitForIncident(
   system: System,
   predicate: (incident: Incident) => boolean,
-  timeoutMs = 10_000,
+  // Generous: git, the forge and a dry-run sit behind some predicates, on a busy CI machine.
+  timeoutMs = 30_000,
 ): Promise<Incident> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -71,6 +72,7 @@ export async function waitForIncident(
       if (incident && predicate(incident)) return incident;
     }
     if (Date.now() > deadline) throw new Error("timed out waiting for an incident");
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Not faster: each round reads every incident, in the event loop the pipeline runs in.
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -76,12 +76,13 @@ describe("OllamaEmbedder", () => {
   });
 
   it("a slow server times out, retryable", async () => {
-    server.setDelay(2_000);
+    server.setDelay(20_000);
     const started = Date.now();
     const err = await rejection(new OllamaEmbedder({ url: server.url, timeoutMs: 150 }).embed(["x"]));
     expect(err.retryable).toBe(true);
     expect(err.message).toMatch(/within 150 ms/);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    // Cut short, not waited out (loose: the machine may be busy).
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("an unreachable server is retryable", async () => {

@@ -104,7 +104,8 @@ describe("KvIncidentStore", () => {
     await writer.create(incident);
     await writer.update(incident.id, (i) => ({ ...i, state: "diagnosed" }));
     await watcher.update(before.id, (i) => ({ ...i, state: "resolved" }));
-    for (let i = 0; i < 200 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    for (const deadline = Date.now() + 10_000; seen.length < 3 && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 10));
     // Updates only (not the incident written before the watch), no pointer keys.
     expect(seen).toEqual([`${incident.id}:open`, `${incident.id}:diagnosed`, `${before.id}:resolved`]);
   });

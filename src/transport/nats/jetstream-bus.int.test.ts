@@ -241,14 +241,16 @@ describe("JetStreamBus on a real nats-server", () => {
 
   it("does not redeliver while the handler calls working()", async () => {
     const ns = namespace();
-    const bus = await start(ns, { ackWaitMs: 1_000 });
+    // The handler runs 2.5 times the ack wait; a heartbeat every 250 ms leaves 1.75 s of
+    // slack for a starved machine.
+    const bus = await start(ns, { ackWaitMs: 2_000 });
     const counts: number[] = [];
     let finished = false;
     await bus.consume(
       "alerts",
       async (_env, ctx) => {
         counts.push(ctx.deliveryCount);
-        for (let i = 0; i < 10; i++) {
+        for (let i = 0; i < 20; i++) {
           await pause(250);
           ctx.working();
         }
@@ -256,14 +258,14 @@ describe("JetStreamBus on a real nats-server", () => {
       },
       { durable: "collector" },
     );
-    const replica = await start(ns, { ackWaitMs: 1_000 });
+    const replica = await start(ns, { ackWaitMs: 2_000 });
     const byReplica: number[] = [];
     await replica.consume("alerts", async (_env, ctx) => void byReplica.push(ctx.deliveryCount), {
       durable: "collector",
     });
     await bus.publish("alerts", testEnvelope());
     await waitFor(() => finished, "the long handler");
-    await pause(1_500);
+    await pause(2_500);
     expect([...counts, ...byReplica]).toEqual([1]);
   });
 

@@ -156,7 +156,7 @@ export function renderSoakMarkdown(report: SoakReport): string {
     "",
     ...(s.metricsEveryS > s.intervalS
       ? [
-          `Why /metrics less often than the rest: each read of an agent's /metrics computes the \`aiops_incidents\` gauge by scanning every incident in the KV bucket (\`KvIncidentStore.counts()\`, cached 5 s), in the collector, RCA and remediator alike, so its cost grows with the incidents stored; read every ${s.intervalS} s at this rate, those scans make the pipeline fall behind within minutes and the soak would measure them rather than the pipeline. The scrape times in the last table show the growth.`,
+          `Why /metrics less often than the rest: each read of the collector's /metrics computes the \`aiops_incidents\` gauge by scanning every incident in the KV bucket (\`KvIncidentStore.counts()\`, reused for 5 s and for at least ten times what the last scan took; the RCA agent and the remediator do not report it), so its cost grows with the incidents stored; read every ${s.intervalS} s at this rate, those scans make the pipeline fall behind within minutes and the soak would measure them rather than the pipeline. The scrape times in the last table show the growth.`,
           "",
         ]
       : []),

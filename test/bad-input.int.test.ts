@@ -4,7 +4,6 @@
  * problem, with the exit code of its kind, never a stack trace. Through the built CLI,
  * as users run it, and through the loaders themselves for the property tests.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -13,7 +12,7 @@ import { loadConfig } from "../src/config/load.js";
 import { loadScenario, parseScenario } from "../src/context/snapshot/scenario.js";
 import { loadSnapshotFile } from "../src/context/snapshot/snapshot-file.js";
 import { ConfigError, InputError } from "../src/core/errors.js";
-import { BIN, haveBuild } from "./helpers/processes.js";
+import { haveBuild, runCli, type CliRun } from "./helpers/processes.js";
 import { DEMO_SNAPSHOT, SCENARIOS, tempDir } from "./helpers/system.js";
 import { pathName, pathsOf, replacement, withField, type Json } from "./helpers/webhook-mutations.js";
 
@@ -31,29 +30,11 @@ function write(dir: string, name: string, content: string | Buffer): string {
   return path;
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-/** Runs the built CLI; a process still running after 45 s is killed (and its code is null). */
-function runCli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, AIOPS_LOG_LEVEL: "silent", AIOPS_CONFIG: "" },
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 45_000);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** Quiet, and with no config file from the environment: only the arguments count. */
+const runQuiet = (args: string[]): Promise<Run> =>
+  runCli(args, { AIOPS_LOG_LEVEL: "silent", AIOPS_CONFIG: "" });
 
 /** The one clear line: `aiops: <message>`, naming what it must, no stack trace. */
 function expectClearError(run: Run, code: number, ...names: string[]): void {
@@ -94,34 +75,34 @@ const cutScenario = scenarioText.trimEnd().slice(0, -2);
 describe.skipIf(!haveBuild)("the CLI on bad files", { timeout: 120_000 }, () => {
   it.concurrent("eval: a truncated scenario is exit 65 naming the file", async () => {
     const { dir, file } = scenarioDir(cutScenario);
-    expectClearError(await runCli(["eval", dir]), ExitData, file, "not valid JSON");
+    expectClearError(await runQuiet(["eval", dir]), ExitData, file, "not valid JSON");
   });
 
   it.concurrent("eval: a scenario of the wrong shape is exit 65 naming the file and field", async () => {
     const body = withField(scenario, ["cluster", "items", 0, "metadata"], undefined);
     const { dir, file } = scenarioDir(JSON.stringify(body));
-    expectClearError(await runCli(["eval", dir]), ExitData, file, "cluster.items[0].metadata");
+    expectClearError(await runQuiet(["eval", dir]), ExitData, file, "cluster.items[0].metadata");
   });
 
   it.concurrent("eval: a scenario that is not UTF-8 is exit 65 naming the file", async () => {
     const { dir, file } = scenarioDir(Buffer.from([0xff, 0xfe, 0x7b]));
-    expectClearError(await runCli(["eval", dir]), ExitData, file);
+    expectClearError(await runQuiet(["eval", dir]), ExitData, file);
   });
 
   it.concurrent("eval: a missing folder is exit 66, a file or an empty folder exit 65", async () => {
     const missing = join(tempDir(), "nope");
-    expectClearError(await runCli(["eval", missing]), ExitNoInput, missing);
-    expectClearError(await runCli(["eval", scenarioFile]), ExitData, scenarioFile);
+    expectClearError(await runQuiet(["eval", missing]), ExitNoInput, missing);
+    expectClearError(await runQuiet(["eval", scenarioFile]), ExitData, scenarioFile);
     const empty = tempDir();
     write(empty, "notes.txt", "not a scenario");
-    expectClearError(await runCli(["eval", empty]), ExitData, empty, "no scenario files");
+    expectClearError(await runQuiet(["eval", empty]), ExitData, empty, "no scenario files");
   });
 
   it.concurrent("replay: a truncated webhook file is exit 65 naming it, a missing one 66", async () => {
     const file = write(tempDir(), "webhook.json", scenarioText.slice(0, 100));
-    expectClearError(await runCli(["replay", file, "--url", "http://127.0.0.1:9"]), ExitData, file);
+    expectClearError(await runQuiet(["replay", file, "--url", "http://127.0.0.1:9"]), ExitData, file);
     const missing = join(tempDir(), "nope.json");
-    expectClearError(await runCli(["replay", missing]), ExitNoInput, missing);
+    expectClearError(await runQuiet(["replay", missing]), ExitNoInput, missing);
   });
 
   it.concurrent.each([
@@ -129,7 +110,7 @@ describe.skipIf(!haveBuild)("the CLI on bad files", { timeout: 120_000 }, () => 
     ["with a malformed log", JSON.stringify({ items: [], logs: [{ pod: 1 }] }), "logs[0]"],
   ])("start: a snapshot file %s is exit 78 naming the file", async (_n, content, problem) => {
     const file = write(tempDir(), "snapshot.json", content);
-    const run = await runCli(["start", "--snapshot", file, "--store", "memory", "--port", "0"]);
+    const run = await runQuiet(["start", "--snapshot", file, "--store", "memory", "--port", "0"]);
     expectClearError(run, ExitConfig, file, problem);
   });
 
@@ -140,12 +121,12 @@ describe.skipIf(!haveBuild)("the CLI on bad files", { timeout: 120_000 }, () => 
   ])("%s: a config file with %s is exit 78 naming the problem", async (command, _n, content, problem) => {
     const file = write(tempDir(), "config.yaml", content);
     const extra = command === "start" ? ["--store", "memory", "--port", "0"] : [];
-    expectClearError(await runCli([command, "--config", file, ...extra]), ExitConfig, problem);
+    expectClearError(await runQuiet([command, "--config", file, ...extra]), ExitConfig, problem);
   });
 
   it.concurrent("doctor: a missing config file is exit 78 naming it", async () => {
     const missing = join(tempDir(), "nope.yaml");
-    expectClearError(await runCli(["doctor", "--config", missing]), ExitConfig, missing);
+    expectClearError(await runQuiet(["doctor", "--config", missing]), ExitConfig, missing);
   });
 });
 

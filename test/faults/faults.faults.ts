@@ -7,11 +7,10 @@
  * show nothing lost, nothing done twice, and every unfinished alert on the dead-letter
  * subject with its reason.
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { BIN, haveBuild } from "../helpers/processes.js";
+import { BIN, haveBuild, runCli } from "../helpers/processes.js";
 import { REPO } from "../helpers/system.js";
 import { drive, settle, sleep, type Stream } from "./drive.js";
 import { LlmMode, startRig, type AgentName, type Rig, type RigOptions } from "./fault-rig.js";
@@ -257,11 +256,4 @@ async function settleReplayed(r: Rig, accepted: readonly number[]): Promise<Tall
   }
 }
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => runCli(args, {}, 30_000);

@@ -89,3 +89,26 @@ export async function postTo(port: number, body: unknown): Promise<number> {
 function hasCredentials(env: NodeJS.ProcessEnv): boolean {
   return ["AIOPS_WEBHOOK_TOKEN", "AIOPS_WEBHOOK_TOKEN_FILE", "AIOPS_BASIC_USERNAME"].some((k) => env[k]);
 }
+
+/** What one run of the built CLI printed, and its exit code (null when killed). */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `aiops` with `args` (environment: this one plus `env`); killed after `timeoutMs`. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 45_000): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

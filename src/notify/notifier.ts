@@ -106,15 +106,15 @@ export function createNotifier(deps: NotifierDeps): Notifier {
    * the incident as it is once claimed (undefined when deleted meanwhile).
    */
   async function claim(
-    incidentId: string,
+    seen: Incident,
     token: string,
     working: (() => void) | undefined,
   ): Promise<Incident | undefined> {
+    const incidentId = seen.id;
     // Elapsed time, not `clock`: a test's fixed clock must not make the wait endless.
     const deadline = performance.now() + maxClaimWaitMs;
-    for (;;) {
-      const current = await deps.store.get(incidentId);
-      if (!current) return undefined;
+    // The caller's read serves the first look; each later look reads again.
+    for (let current: Incident | undefined = seen; current; current = await deps.store.get(incidentId)) {
       const now = clock().getTime();
       if (takeable(current.notifying, now)) {
         const after = await deps.store
@@ -131,6 +131,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       working?.();
       await sleep(claimPollMs);
     }
+    return undefined;
   }
 
   /** Renews the lease while sending; a failed renewal only shortens it. */
@@ -257,7 +258,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         return nothing(incidentId, seenDigest);
       // One token per call: two calls in one process take turns like two replicas.
       const token = `${holder}/${++calls}`;
-      const incident = await claim(incidentId, token, options.working);
+      const incident = await claim(seen, token, options.working);
       if (!incident) return nothing(incidentId);
       const stopRenewing = keepClaimed(incidentId, token);
       try {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../harness/nats-server.js";
-import { onJsonLines, outputTail, stopChild } from "../harness/server-process.js";
+import { onJsonLines, outputTail, pollReady, stopChild } from "../harness/server-process.js";
 import { syntheticWebhook } from "../harness/webhooks.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -37,19 +37,20 @@ export async function waitReady(
   output: () => string,
   timeoutMs = 30_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}): ${output()}`);
-    const ok = await fetch(url)
-      .then(async (r) => {
-        await r.arrayBuffer();
-        return r.status === 200;
-      })
-      .catch(() => false);
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`not ready at ${url}: ${output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const outcome = await pollReady({
+    exited: () => child.exitCode !== null,
+    ready: () =>
+      fetch(url)
+        .then(async (r) => {
+          await r.arrayBuffer();
+          return r.status === 200;
+        })
+        .catch(() => false),
+    timeoutMs,
+    intervalMs: 50,
+  });
+  if (outcome === "exited") throw new Error(`process exited (${child.exitCode}): ${output()}`);
+  if (outcome === "timeout") throw new Error(`not ready at ${url}: ${output()}`);
 }
 
 /** A ceiling server (servers.ts) in a child process; resolves once it printed "ready". */
@@ -135,13 +136,9 @@ export function webhookBody(run: string, i: number): string {
 
 /** The same alert as `webhookBody(run, i)`, now resolved: it closes the incident that one opened. */
 export function resolvedWebhookBody(run: string, i: number, endsAt: Date): string {
-  const webhook = syntheticWebhook({ workload: `${run}${i}`, fingerprint: fingerprintOf(run, i) });
-  const alerts = (webhook.alerts as Record<string, unknown>[]).map((a) => ({
-    ...a,
-    status: "resolved",
-    endsAt: endsAt.toISOString(),
-  }));
-  return JSON.stringify({ ...webhook, status: "resolved", alerts });
+  return JSON.stringify(
+    syntheticWebhook({ workload: `${run}${i}`, fingerprint: fingerprintOf(run, i), resolvedAt: endsAt }),
+  );
 }
 
 export function fingerprintOf(run: string, i: number): string {

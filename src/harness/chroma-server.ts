@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./nats-server.js";
-import { outputTail, stopChild } from "./server-process.js";
+import { outputTail, pollReady, stopChild } from "./server-process.js";
 
 /**
  * A real Chroma server for tests and benchmarks (in src/ rather than test/ because the
@@ -58,40 +58,42 @@ export async function startChromaServer(options: { timeoutMs?: number } = {}): P
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "aiops-chroma-"));
   const url = `http://127.0.0.1:${port}`;
-  let stop: () => Promise<void> = async () => undefined;
-  let running: () => boolean = () => false;
-  let pid: () => number | undefined = () => undefined;
+  let child: ChildProcess | undefined;
+
+  /** The server's process while it runs (not after `stop()`, nor after it exited on its own). */
+  function running(): ChildProcess | undefined {
+    return child?.exitCode === null && child.signalCode === null ? child : undefined;
+  }
 
   /** Spawns the server on `port` and `dataDir` and waits for its heartbeat. */
   async function launch(): Promise<void> {
-    const child: ChildProcess = spawn(
+    const proc = spawn(
       process.execPath,
       [CHROMA_CLI, "run", "--path", dataDir, "--host", "127.0.0.1", "--port", String(port)],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ANONYMIZED_TELEMETRY: "False" } },
     );
-    const printed = outputTail(child);
+    child = proc;
+    const printed = outputTail(proc);
     let spawnError = "";
     const output = () => `${printed()}${spawnError}`;
-    let exited = false;
-    const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    void exit.then(() => (exited = true));
-    child.once("error", (error) => (spawnError = `\n${String(error)}`));
-    stop = async () => {
-      if (!exited) await stopChild(child);
-    };
-    running = () => !exited;
-    pid = () => (exited ? undefined : child.pid);
-
-    const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-    for (;;) {
-      if (exited) throw new Error(`chroma exited before serving: ${output().slice(-2000)}`);
-      if (await heartbeat(url)) return;
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`chroma did not answer its heartbeat on ${url}: ${output().slice(-2000)}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
+    proc.once("error", (error) => (spawnError = `\n${String(error)}`));
+    const outcome = await pollReady({
+      exited: () => proc.exitCode !== null || proc.signalCode !== null,
+      ready: () => heartbeat(url),
+      timeoutMs: options.timeoutMs ?? 20_000,
+      intervalMs: 100,
+    });
+    if (outcome === "exited") throw new Error(`chroma exited before serving: ${output().slice(-2000)}`);
+    if (outcome === "timeout") {
+      await stop();
+      throw new Error(`chroma did not answer its heartbeat on ${url}: ${output().slice(-2000)}`);
     }
+  }
+
+  async function stop(): Promise<void> {
+    const proc = child;
+    child = undefined;
+    if (proc) await stopChild(proc);
   }
 
   try {
@@ -105,8 +107,8 @@ export async function startChromaServer(options: { timeoutMs?: number } = {}): P
     url,
     port,
     dataDir,
-    pid: () => pid(),
-    stop: () => stop(),
+    pid: () => running()?.pid,
+    stop,
     async start() {
       if (!running()) await launch();
     },

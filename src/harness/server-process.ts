@@ -56,6 +56,27 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "S
   clearTimeout(timer);
 }
 
+/**
+ * The readiness loop of a spawned server: has it exited? → is it ready? → past the deadline?
+ * → sleep `intervalMs`, until one of them ends it. Resolves how it ended; the caller turns
+ * "exited" and "timeout" into its own error (and cleans up as it needs).
+ */
+export async function pollReady(options: {
+  /** True once the process has exited (or failed to spawn): it will never be ready. */
+  exited: () => boolean;
+  ready: () => Promise<boolean>;
+  timeoutMs: number;
+  intervalMs: number;
+}): Promise<"ready" | "exited" | "timeout"> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    if (options.exited()) return "exited";
+    if (await options.ready()) return "ready";
+    if (Date.now() > deadline) return "timeout";
+    await new Promise((r) => setTimeout(r, options.intervalMs));
+  }
+}
+
 export async function startServerProcess(options: {
   /** The program's name, for error messages. */
   name: string;
@@ -76,22 +97,23 @@ export async function startServerProcess(options: {
     if (failed === undefined) await stopChild(child);
     rmSync(options.dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
-  for (;;) {
-    if (failed !== undefined || child.exitCode !== null) {
-      await dispose();
-      throw new Error(`${options.name} exited (${failed?.message ?? child.exitCode}): ${output()}`);
-    }
-    const ready = await fetch(options.readyUrl).then(
-      (r) => r.ok,
-      () => false,
+  const outcome = await pollReady({
+    exited: () => failed !== undefined || child.exitCode !== null,
+    ready: () =>
+      fetch(options.readyUrl).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    timeoutMs: options.readyTimeoutMs ?? 20_000,
+    intervalMs: 100,
+  });
+  if (outcome !== "ready") {
+    await dispose();
+    throw new Error(
+      outcome === "exited"
+        ? `${options.name} exited (${failed?.message ?? child.exitCode}): ${output()}`
+        : `${options.name} not ready: ${output()}`,
     );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await dispose();
-      throw new Error(`${options.name} not ready: ${output()}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
   }
   return { pid: () => child.pid, output, dispose };
 }

@@ -3,8 +3,9 @@
  * load generator does not share its event loop):
  *   node dist/bench/servers.js empty <port> [metrics]
  *     an empty Fastify route: POST /alert parses the JSON body and answers 202; with
- *     `metrics`, also GET /metrics with prom-client's default metrics (prefix aiops_, as
- *     the agents have), the soak's baseline for RSS and event-loop delay;
+ *     `metrics`, also GET /metrics on the agents' own registry (createMetrics: prom-client's
+ *     default metrics, prefix aiops_, and the aiops_ families, left empty), the soak's
+ *     baseline for RSS and event-loop delay;
  *   node dist/bench/servers.js publish <port> <nats-url> <subject>
  *     the naive baseline: the same route awaiting one JetStream publish (with its PubAck)
  *     of the body per request;
@@ -19,9 +20,10 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import Fastify from "fastify";
 import type { FastifyInstance } from "fastify";
-import { Registry, collectDefaultMetrics } from "prom-client";
 import { loadConfig } from "../config/load.js";
+import { metricsRoutes } from "../http/routes/metrics.js";
 import { createSystem } from "../main.js";
+import { createMetrics } from "../observability/metrics.js";
 
 async function main(): Promise<void> {
   const [mode, portArg, natsUrl, subject] = process.argv.slice(2);
@@ -47,13 +49,8 @@ async function main(): Promise<void> {
   if (mode === "empty") {
     app.post("/alert", async (_request, reply) => reply.code(202).send({ status: "accepted" }));
     // Only on request: the ingest ceiling stays a bare route, without the event-loop monitor.
-    if (process.argv[4] === "metrics") {
-      const registry = new Registry();
-      collectDefaultMetrics({ register: registry, prefix: "aiops_" });
-      app.get("/metrics", async (_request, reply) =>
-        reply.type(registry.contentType).send(await registry.metrics()),
-      );
-    }
+    // For `empty`, the third argument is the `metrics` flag, not a NATS URL.
+    if (natsUrl === "metrics") await app.register(metricsRoutes, { registry: createMetrics().registry });
   } else {
     if (!natsUrl || !subject) throw new Error("publish needs <nats-url> <subject>");
     nc = await connect({ servers: natsUrl });

@@ -1,8 +1,8 @@
 /** The soak's results: samples, the summary per process against the baseline, and soak.md. */
-import { fmt, type Machine } from "./report.js";
+import { fmt, percentile, type Machine } from "./report.js";
 import { totalBacklog, type JetStreamFigures } from "./soak-jetstream.js";
 import type { LoadWindow } from "./soak-load.js";
-import { GROWTH_THRESHOLD, median, slope, verdict } from "./soak-stats.js";
+import { GROWTH_THRESHOLD, slope, verdict } from "./soak-stats.js";
 
 /** The node processes read through /metrics; "baseline" is the empty Fastify route. */
 export const NODE_PROCESSES = ["collector", "rca", "remediator", "baseline"] as const;
@@ -94,14 +94,18 @@ export function summariseSoak(report: Omit<SoakReport, "summary">): SoakReport {
   const base = (name: ProcessSummary["name"]) => {
     const rows = figures(name);
     const rss = rows.map((r) => r.rssMb).filter(Number.isFinite);
-    const eld = rows.map((r) => r.eldP99Ms).filter(Number.isFinite);
+    const eld = rows
+      .map((r) => r.eldP99Ms)
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
     return {
       warmRssMb: rss[0] ?? Number.NaN,
       endRssMb: rss.at(-1) ?? Number.NaN,
       maxRssMb: rss.length > 0 ? Math.max(...rss) : Number.NaN,
       rssSlopeMbPer10Min: slope(rows.map((r) => ({ x: r.t, y: r.rssMb }))) * PER_10_MIN,
       heapSlopeMbPer10Min: slope(rows.map((r) => ({ x: r.t, y: r.heapMb }))) * PER_10_MIN,
-      eldP99MedianMs: median(eld),
+      // Nearest rank: an observed value (the lower middle one for an even count).
+      eldP99MedianMs: percentile(eld, 50),
       eldP99MaxMs: eld.length > 0 ? Math.max(...eld) : Number.NaN,
     };
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { median, metricSum, parsePromText, slope, verdict } from "./soak-stats.js";
+import { metricSum, parsePromText, slope, verdict } from "./soak-stats.js";
 
 const TEXT = [
   "# HELP aiops_process_resident_memory_bytes Resident memory size in bytes.",
@@ -57,13 +57,5 @@ describe("verdict", () => {
     expect(verdict(-3, 100)).toBe("no growth");
     expect(verdict(5, 100)).toBe("grows 5.0 MB/10 min");
     expect(verdict(Number.NaN, 100)).toBe("not enough samples");
-  });
-});
-
-describe("median", () => {
-  it("ignores non-finite values", () => {
-    expect(median([3, 1, Number.NaN, 2])).toBe(2);
-    expect(median([4, 1, 2, 3])).toBe(2.5);
-    expect(median([])).toBeNaN();
   });
 });

@@ -61,13 +61,6 @@ export function slope(points: readonly { x: number; y: number }[]): number {
   return sxx === 0 ? Number.NaN : sxy / sxx;
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /**
  * Growth beyond this share of the warm RSS per 10 minutes is called growth. 5 % per
  * 10 min doubles a process in about 3.5 hours, which a pod's memory limit would meet

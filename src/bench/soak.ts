@@ -22,6 +22,7 @@
  * Each child node runs with `--heapsnapshot-signal=SIGUSR2`: `kill -USR2 <pid>` (the pids
  * are printed at the start) writes a heap snapshot into the printed diagnostics directory.
  */
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,6 +99,11 @@ async function scrape(port: number): Promise<Scraped | undefined> {
   }
 }
 
+/** One value per node process, by name. */
+function mapNodes<T>(f: (name: NodeProcessName) => T): Record<NodeProcessName, T> {
+  return Object.fromEntries(NODE_PROCESSES.map((name) => [name, f(name)])) as Record<NodeProcessName, T>;
+}
+
 function processFigures(s: Scraped | undefined, pid: number | undefined): ProcessFigures {
   const get = (name: string) => (s ? metricSum(s.samples, name) : Number.NaN);
   return {
@@ -161,21 +167,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await waitReady(`http://127.0.0.1:${p.port}/readyz`, p.child, p.output);
     }
     const baseline = await startCeiling(["empty", "metrics"]);
-    // natsEnv names the stream BENCH_<TAG> and the bucket bench_<TAG>; the agents created both.
-    probe = await openJetStreamProbe(nats.url, `BENCH_${TAG.toUpperCase()}`, `bench_${TAG}`);
-    const ports: Record<NodeProcessName, number> = {
-      collector: agents.collector.port,
-      rca: agents.rca.port,
-      remediator: agents.remediator.port,
-      baseline: baseline.port,
-    };
-    const pids = {
-      collector: agents.collector.child.pid,
-      rca: agents.rca.child.pid,
-      remediator: agents.remediator.child.pid,
-      baseline: baseline.child.pid,
-      natsServer: nats.pid(),
-    };
+    // The stream and bucket the agents were given (and created).
+    probe = await openJetStreamProbe(nats.url, env.AIOPS_NATS_STREAM!, env.AIOPS_KV_BUCKET!);
+    const nodes: Record<NodeProcessName, { port: number; child: ChildProcess }> = { ...agents, baseline };
+    const ports = mapNodes((name) => nodes[name].port);
+    const pids = { ...mapNodes((name) => nodes[name].child.pid), natsServer: nats.pid() };
     log(
       `soak: ${options.minutes} min at ${options.rate} webhooks/s (${options.rate / 2} new alerts/s, each resolved after ${options.resolveAfterS} s), sample every ${options.intervalS} s (/metrics every ${options.metricsEveryS} s), warm-up ${warmupS} s; nats-server ${natsVersion} at ${nats.url}`,
     );
@@ -218,14 +214,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       >;
       // Without a scrape, counters are unknown (NaN), not zero.
       const c = byName.collector?.samples ?? [];
+      /** A counter summed over the processes (one without it, or not answering, counts 0); NaN unscraped. */
+      const sumScraped = (name: string, where: Record<string, string> = {}): number =>
+        withMetrics
+          ? scraped.reduce((n, x) => n + (x ? metricSum(x.samples, name, where) || 0 : 0), 0)
+          : Number.NaN;
       const s: SoakSample = {
         t: Math.round(t),
         phase,
         processes: {
-          collector: processFigures(byName.collector, pids.collector),
-          rca: processFigures(byName.rca, pids.rca),
-          remediator: processFigures(byName.remediator, pids.remediator),
-          baseline: processFigures(byName.baseline, pids.baseline),
+          ...mapNodes((name) => processFigures(byName[name], pids[name])),
           natsServer: { rssMb: processRssMiB(nats?.pid()) },
         },
         window,
@@ -241,16 +239,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           }),
           storedIncidents: metricSum(c, "aiops_incidents"),
           resolvedIncidents: metricSum(c, "aiops_incidents", { state: "resolved" }),
-          stageErrors: withMetrics
-            ? scraped.reduce((n, x) => n + (x ? metricSum(x.samples, "aiops_stage_errors_total") || 0 : 0), 0)
-            : Number.NaN,
-          deadLetters: withMetrics
-            ? scraped.reduce(
-                (n, x) =>
-                  n + (x ? metricSum(x.samples, "aiops_bus_messages_total", { outcome: "term" }) || 0 : 0),
-                0,
-              )
-            : Number.NaN,
+          stageErrors: sumScraped("aiops_stage_errors_total"),
+          deadLetters: sumScraped("aiops_bus_messages_total", { outcome: "term" }),
         },
       };
       const p = s.processes;

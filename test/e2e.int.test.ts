@@ -12,11 +12,8 @@
  * Timing comes from the test rendering of the rules (`for: 0s`, minute windows as
  * seconds; test/helpers/deploy.ts) and a 1 s scrape and evaluation interval.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
-import type { KubeObject } from "../src/context/context-source.js";
 import { loadScenarioDir, type Scenario } from "../src/context/snapshot/scenario.js";
 import type { Incident } from "../src/core/incident.js";
 import { scoreScenario } from "../src/eval/score.js";
@@ -30,7 +27,7 @@ import { freePort, startNatsServer, type NatsServer } from "../src/harness/nats-
 import { startPrometheus, type PrometheusServer } from "../src/harness/prometheus.js";
 import { startFakeKubeApiServer, type FakeKubeApiServer } from "./fakes/kube-api-server.js";
 import { alertmanagerConfigForTest, contextRoleRules, rulesFileForTest } from "./helpers/deploy.js";
-import { bareRemote, git } from "./helpers/git-remote.js";
+import { bareRemote, git, gitopsFixture } from "./helpers/git-remote.js";
 import { haveBuild, startAgent, type AgentProcess } from "./helpers/processes.js";
 import { SCENARIOS, tempDir } from "./helpers/system.js";
 
@@ -66,25 +63,6 @@ function podContainerLimit(s: Scenario, at: Labels): number | undefined {
   if (limit === undefined) return undefined;
   const m = /^(\d+)(Mi|Gi)$/.exec(limit);
   return m ? Number(m[1]) * (m[2] === "Gi" ? 2 ** 30 : 2 ** 20) : undefined;
-}
-
-/** A GitOps repository holding the scenarios' Deployments as manifests under apps/. */
-function gitopsFixture(scenarios: Scenario[]): string {
-  const dir = join(tempDir("aiops-e2e-repo-"), "repo");
-  mkdirSync(join(dir, "apps"), { recursive: true });
-  for (const s of scenarios) {
-    for (const o of s.input.cluster.items.filter((i) => i.kind === "Deployment")) {
-      const { name, namespace, labels } = o.metadata as { name: string; namespace: string; labels?: Labels };
-      const manifest = {
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        metadata: { name, namespace, ...(labels ? { labels } : {}) },
-        spec: (o as KubeObject & { spec: unknown }).spec,
-      };
-      writeFileSync(join(dir, "apps", `${namespace}-${name}.yaml`), stringify(manifest));
-    }
-  }
-  return dir;
 }
 
 describe.skipIf(!haveBuild)(
@@ -200,7 +178,12 @@ describe.skipIf(!haveBuild)(
         rules: [rulesFileForTest()],
         alertmanagers: [alertmanager.target],
       });
-      remote = bareRemote(gitopsFixture([crash, oom])).remote;
+      remote = bareRemote(
+        gitopsFixture(
+          join(tempDir("aiops-e2e-repo-"), "repo"),
+          [crash, oom].flatMap((s) => s.input.cluster.items),
+        ),
+      ).remote;
 
       const env: NodeJS.ProcessEnv = { NATS_URL: nats.url, AIOPS_LOG_LEVEL: "info" };
       const collector = startAgent(

@@ -4,7 +4,7 @@
  */
 import { postTo } from "../helpers/processes.js";
 import type { Rig } from "./fault-rig.js";
-import { tally, type Tally } from "./tally.js";
+import { progress, tally, type Progress, type Tally } from "./tally.js";
 import { faultWebhook } from "./workloads.js";
 
 export interface Stream {
@@ -46,15 +46,25 @@ export async function drive(rig: Rig, stream: Stream): Promise<number[]> {
   return accepted.sort((a, b) => a - b);
 }
 
+export interface SettleOptions {
+  /** What the accepted alerts must come to; by default none lost (each finished or dead-lettered). */
+  until?: (p: Progress) => boolean;
+  timeoutMs?: number;
+}
+
 /**
- * Waits until every accepted alert is finished or dead-lettered (at most `timeoutMs`), then
- * a quiet moment in which a late duplicate would show, and counts.
+ * Waits until the accepted alerts come to `until` (at most `timeoutMs`), polling their
+ * progress, then a quiet moment in which a late duplicate would show, and counts.
  */
-export async function settle(rig: Rig, accepted: readonly number[], timeoutMs = 90_000): Promise<Tally> {
+export async function settle(
+  rig: Rig,
+  accepted: readonly number[],
+  { until = (p) => p.lost === 0, timeoutMs = 90_000 }: SettleOptions = {},
+): Promise<Tally> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const t = await tally(rig, accepted).catch(() => undefined);
-    const done = t !== undefined && t.lost === 0;
+    const p = await progress(rig, accepted).catch(() => undefined);
+    const done = p !== undefined && until(p);
     if (done || Date.now() > deadline) break;
     await sleep(1_000);
   }

@@ -12,12 +12,12 @@ import type { FakeEmbeddingServer } from "../fakes/fake-http.js";
 import { startFakeForge, type FakeForge } from "../fakes/forge-servers.js";
 import { startFakeKubeApiServer, type FakeKubeApiServer } from "../fakes/kube-api-server.js";
 import { startFakeOllama } from "../fakes/ollama-embed-server.js";
-import { bareRemote } from "../helpers/git-remote.js";
+import { bareRemote, gitopsFixture } from "../helpers/git-remote.js";
 import { startAgent, type AgentProcess } from "../helpers/processes.js";
 import { tempDir } from "../helpers/system.js";
-import { gitopsFixture, workloads } from "./workloads.js";
+import { workloads } from "./workloads.js";
 
-export const AGENTS = ["collector", "rca", "remediator"] as const;
+const AGENTS = ["collector", "rca", "remediator"] as const;
 export type AgentName = (typeof AGENTS)[number];
 
 /** What the fake model does with a chat request. */
@@ -32,7 +32,7 @@ export const LlmMode = {
 export type LlmMode = (typeof LlmMode)[keyof typeof LlmMode];
 
 /** The model's bound on one call in the suite; the timeout mode answers after twice this. */
-export const LLM_TIMEOUT_MS = 1_500;
+const LLM_TIMEOUT_MS = 1_500;
 
 export interface RigOptions {
   /** Alerts (and workloads) of the row. */

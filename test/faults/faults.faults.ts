@@ -14,7 +14,7 @@ import { BIN, haveBuild, runCli } from "../helpers/processes.js";
 import { REPO } from "../helpers/system.js";
 import { drive, settle, sleep, type Stream } from "./drive.js";
 import { LlmMode, startRig, type AgentName, type Rig, type RigOptions } from "./fault-rig.js";
-import { tableLine, tally, type Tally } from "./tally.js";
+import { tableLine, type Tally } from "./tally.js";
 
 if (!haveBuild)
   throw new Error(`the fault suite runs the build: run npm run build first (${BIN} is missing)`);
@@ -228,7 +228,8 @@ describe("the fault suite: nothing accepted is lost, nothing is done twice", () 
       ctx.skip();
     }
     expect(replay.code, replay.stderr).toBe(0);
-    const after = await settleReplayed(r, accepted);
+    // After a replay the letters stay on their subject: wait for every alert to finish.
+    const after = await settle(r, accepted, { until: (p) => p.unfinished === 0, timeoutMs: 60_000 });
     table.push(tableLine("  after dead-letters replay", after).split("\n")[0] ?? "");
     expect(after.unfinished, "alerts still unfinished after the replay").toBe(0);
     expect(after.duplicateDetails).toEqual([]);
@@ -240,19 +241,6 @@ async function waitFor(check: () => boolean, timeoutMs = 30_000): Promise<void> 
   while (!check()) {
     if (Date.now() > deadline) throw new Error("timed out waiting for the fault's moment");
     await sleep(100);
-  }
-}
-
-/** After a replay the letters stay on their subject: wait for every alert to finish. */
-async function settleReplayed(r: Rig, accepted: readonly number[]): Promise<Tally> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const t = await tally(r, accepted);
-    if (t.unfinished === 0 || Date.now() > deadline) {
-      await sleep(3_000);
-      return tally(r, accepted);
-    }
-    await sleep(1_000);
   }
 }
 

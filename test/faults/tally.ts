@@ -6,8 +6,8 @@
 import type { Incident } from "../../src/core/incident.js";
 import type { DeadLetter } from "../../src/transport/bus.js";
 import { git } from "../helpers/git-remote.js";
+import { distinctFingerprint } from "../helpers/processes.js";
 import type { Rig } from "./fault-rig.js";
-import { fingerprintOf } from "./workloads.js";
 
 export interface Tally {
   accepted: number;
@@ -31,13 +31,16 @@ export interface Tally {
   deadLettered: number;
 }
 
+/** Where the accepted alerts stand, from the collector's API alone: what a settle waits on. */
+export type Progress = Pick<Tally, "lost" | "lostDetails" | "unfinished" | "deadLettered">;
+
 async function api<T>(port: number, path: string): Promise<T> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
   return (await response.json()) as T;
 }
 
-export async function incidents(port: number): Promise<Incident[]> {
+async function incidents(port: number): Promise<Incident[]> {
   const ids: string[] = [];
   for (let offset = 0; ; offset += 500) {
     const page = await api<{ items: { id: string }[]; total: number }>(
@@ -50,12 +53,12 @@ export async function incidents(port: number): Promise<Incident[]> {
   return Promise.all(ids.map((id) => api<Incident>(port, `/api/incidents/${id}`)));
 }
 
-export async function deadLetters(port: number): Promise<DeadLetter[]> {
+async function deadLetters(port: number): Promise<DeadLetter[]> {
   return (await api<{ items: DeadLetter[] }>(port, "/api/dead-letters?limit=1000")).items;
 }
 
 /** Done as the row expects: diagnosed, planned, committed on its branch and its pull request open. */
-export function finished(incident: Incident): boolean {
+function finished(incident: Incident): boolean {
   const p = incident.proposal;
   return (
     incident.diagnosis !== undefined &&
@@ -88,6 +91,43 @@ function logged(rig: Rig, msg: string): Map<string, number> {
     rig.processes.flatMap((p) => p.lines().filter((l) => l.msg === msg)),
     (l) => (typeof l.incidentId === "string" ? l.incidentId : undefined),
   );
+}
+
+function progressOf(
+  list: readonly Incident[],
+  letters: readonly DeadLetter[],
+  accepted: readonly number[],
+): Progress {
+  const lettered = new Set<string>();
+  for (const l of letters) {
+    if (l.envelope.incidentId) lettered.add(l.envelope.incidentId);
+    const fp = letterFingerprint(l);
+    if (fp) lettered.add(fp);
+  }
+  const lostDetails: string[] = [];
+  let unfinished = 0;
+  let deadLettered = 0;
+  for (const i of accepted) {
+    const fp = distinctFingerprint(i);
+    const mine = list.filter((x) => x.alerts.some((a) => a.fingerprint === fp));
+    if (mine.some(finished)) continue;
+    unfinished++;
+    if (lettered.has(fp) || mine.some((x) => lettered.has(x.id))) {
+      deadLettered++;
+      continue;
+    }
+    const where = mine.map(
+      (x) =>
+        `${x.id} ${x.state}${x.proposal ? `/${x.proposal.state}` : ""} ${x.diagnosis?.category ?? "-"} ${x.plan?.action ?? "-"}${x.proposal?.reason ? ` (${x.proposal.reason})` : ""}`,
+    );
+    lostDetails.push(`alert ${i}: ${where.length > 0 ? where.join(", ") : "no incident"}`);
+  }
+  return { lost: lostDetails.length, lostDetails, unfinished, deadLettered };
+}
+
+/** The progress alone, without the remote, forge and log counts of `tally`: cheap enough to poll. */
+export async function progress(rig: Rig, accepted: readonly number[]): Promise<Progress> {
+  return progressOf(await incidents(rig.port), await deadLetters(rig.port), accepted);
 }
 
 export async function tally(rig: Rig, accepted: readonly number[]): Promise<Tally> {
@@ -136,30 +176,7 @@ export async function tally(rig: Rig, accepted: readonly number[]): Promise<Tall
     countBy(rig.forge.pulls, (p) => p.head),
   );
 
-  const lettered = new Set<string>();
-  for (const l of letters) {
-    if (l.envelope.incidentId) lettered.add(l.envelope.incidentId);
-    const fp = letterFingerprint(l);
-    if (fp) lettered.add(fp);
-  }
-  const lostDetails: string[] = [];
-  let unfinished = 0;
-  let deadLettered = 0;
-  for (const i of accepted) {
-    const fp = fingerprintOf(i);
-    const mine = list.filter((x) => x.alerts.some((a) => a.fingerprint === fp));
-    if (mine.some(finished)) continue;
-    unfinished++;
-    if (lettered.has(fp) || mine.some((x) => lettered.has(x.id))) {
-      deadLettered++;
-      continue;
-    }
-    const where = mine.map(
-      (x) =>
-        `${x.id} ${x.state}${x.proposal ? `/${x.proposal.state}` : ""} ${x.diagnosis?.category ?? "-"} ${x.plan?.action ?? "-"}${x.proposal?.reason ? ` (${x.proposal.reason})` : ""}`,
-    );
-    lostDetails.push(`alert ${i}: ${where.length > 0 ? where.join(", ") : "no incident"}`);
-  }
+  const { lostDetails, unfinished, deadLettered } = progressOf(list, letters, accepted);
 
   return {
     accepted: accepted.length,

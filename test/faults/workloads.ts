@@ -4,11 +4,9 @@
  * diagnosed `oom_killed` and planned as a memory increase with a patch: a commit and a
  * pull request each, the side effects the suite counts.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { stringify } from "yaml";
+import { readFileSync } from "node:fs";
 import type { KubeObject, LogRecord } from "../../src/context/context-source.js";
-import { distinctFingerprint, distinctWebhook } from "../helpers/processes.js";
+import { distinctWebhook } from "../helpers/processes.js";
 import { DEMO_SNAPSHOT } from "../helpers/system.js";
 
 interface Snapshot {
@@ -17,7 +15,7 @@ interface Snapshot {
 }
 
 /** The namespace of a row's workloads. */
-export const FAULT_NAMESPACE = "faults";
+const FAULT_NAMESPACE = "faults";
 
 const demo = JSON.parse(readFileSync(DEMO_SNAPSHOT, "utf8")) as Snapshot;
 
@@ -49,32 +47,7 @@ export function workloads(count: number): Workloads {
   return { objects, logs };
 }
 
-/** A GitOps repository holding each workload's Deployment as apps/<namespace>-<name>.yaml. */
-export function gitopsFixture(dir: string, objects: readonly KubeObject[]): string {
-  mkdirSync(join(dir, "apps"), { recursive: true });
-  for (const o of objects.filter((x) => x.kind === "Deployment")) {
-    const { name, namespace, labels } = o.metadata as {
-      name: string;
-      namespace: string;
-      labels?: Record<string, string>;
-    };
-    const manifest = {
-      apiVersion: o.apiVersion,
-      kind: o.kind,
-      metadata: { name, namespace, ...(labels ? { labels } : {}) },
-      spec: (o as KubeObject & { spec: unknown }).spec,
-    };
-    writeFileSync(join(dir, "apps", `${namespace}-${name}.yaml`), stringify(manifest));
-  }
-  return dir;
-}
-
 /** The webhook of alert `i`: one firing alert on workload `svc<i>` with fingerprint f…i. */
 export function faultWebhook(i: number): Record<string, unknown> {
   return distinctWebhook(i, FAULT_NAMESPACE);
-}
-
-/** The fingerprint `faultWebhook(i)` carries. */
-export function fingerprintOf(i: number): string {
-  return distinctFingerprint(i);
 }

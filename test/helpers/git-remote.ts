@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringify } from "yaml";
+import type { KubeObject } from "../../src/context/context-source.js";
 import { REPO } from "./system.js";
 
 export const GITOPS_FIXTURE = join(REPO, "test/fixtures/gitops-repo");
@@ -34,6 +36,26 @@ export function bareRemote(fixture = GITOPS_FIXTURE): { remote: string; dir: str
   git(seed, "commit", "--quiet", "-m", "manifests");
   git(seed, "push", "--quiet", remote, "main");
   return { remote, dir };
+}
+
+/** A GitOps repository in `dir` holding the objects' Deployments as apps/<namespace>-<name>.yaml; returns `dir`. */
+export function gitopsFixture(dir: string, objects: readonly KubeObject[]): string {
+  mkdirSync(join(dir, "apps"), { recursive: true });
+  for (const o of objects.filter((x) => x.kind === "Deployment")) {
+    const { name, namespace, labels } = o.metadata as {
+      name: string;
+      namespace: string;
+      labels?: Record<string, string>;
+    };
+    const manifest = {
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: { name, namespace, ...(labels ? { labels } : {}) },
+      spec: (o as KubeObject & { spec: unknown }).spec,
+    };
+    writeFileSync(join(dir, "apps", `${namespace}-${name}.yaml`), stringify(manifest));
+  }
+  return dir;
 }
 
 /** The file at `ref` in the bare repository. */

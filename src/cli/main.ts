@@ -244,7 +244,6 @@ async function runUntilSignalled(config: Config, roles?: Role[]): Promise<void> 
   await stopped;
 }
 
-/** Where a client command finds the token the local instance generated when none is given. */
 /** The options every client command shares: where the instance is and how to sign in. */
 interface InstanceFlags {
   url: string;
@@ -252,14 +251,15 @@ interface InstanceFlags {
   tokenFile?: string;
 }
 
-function urlOption(): Option {
-  return new Option("--url <url>", "base URL of the instance").default("http://127.0.0.1:8080");
+/** Adds the InstanceFlags options to a client command. */
+function withInstanceOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--url <url>", "base URL of the instance").default("http://127.0.0.1:8080"))
+    .addOption(new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN"))
+    .addOption(tokenFileOption());
 }
 
-function tokenOption(): Option {
-  return new Option("--token <token>", "bearer token").env("AIOPS_WEBHOOK_TOKEN");
-}
-
+/** Where a client command finds the token the local instance generated when none is given. */
 function tokenFileOption(): Option {
   return (
     new Option("--token-file <file>", "read the bearer token from this file when --token is absent")
@@ -270,7 +270,7 @@ function tokenFileOption(): Option {
 }
 
 /** The bearer token of a client command: --token, else the token file when it exists. */
-export function clientToken(opts: { token?: string; tokenFile?: string }): string | undefined {
+export function clientToken(opts: Pick<InstanceFlags, "token" | "tokenFile">): string | undefined {
   if (opts.token) return opts.token;
   return opts.tokenFile ? readToken(opts.tokenFile) : undefined;
 }
@@ -382,80 +382,74 @@ export function buildProgram(): Command {
     });
   }
 
-  program
-    .command("replay")
-    .description("post the webhook of each scenario (or raw webhook) file to a running instance")
-    .argument("<path>", "a JSON file or a directory of them")
-    .option("--path <path>", "webhook path", "/alert")
-    .addOption(urlOption())
-    .addOption(tokenOption())
-    .addOption(tokenFileOption())
-    .action(async (path: string, opts: { path: string } & InstanceFlags) => {
-      const token = clientToken(opts);
-      const outcome = await replay(
-        path,
-        { url: opts.url, path: opts.path, ...(token ? { token } : {}) },
-        (line) => console.log(line),
-      );
-      if (outcome.failed > 0) process.exitCode = ExitCode.Failure;
-    });
-
-  program
-    .command("feedback")
-    .description("confirm an incident's diagnosis, or correct its category and action")
-    .argument("<incident-id>")
-    .option("--confirm", "the diagnosis and plan were right")
-    .option("--category <category>", "the right category (a correction)")
-    .option("--action <action>", "the right action (a correction)")
-    .option("--note <text>", "what you found")
-    .option("--by <name>", "who says so")
-    .addOption(urlOption())
-    .addOption(tokenOption())
-    .addOption(tokenFileOption())
-    .action(async (id: string, opts: FeedbackFlags) => {
-      const body = feedbackBody(opts);
-      await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/feedback`, body, "feedback", id);
-    });
-
-  program
-    .command("applied")
-    .description(
-      "record that an incident's remediation was applied or merged; the alert resolving within the outcome window then counts as its success",
-    )
-    .argument("<incident-id>")
-    .addOption(
-      new Option("--via <how>", "how it took effect").choices(["merged", "applied"]).default("merged"),
-    )
-    .option("--at <time>", "when (ISO 8601); default now")
-    .option("--by <name>", "who")
-    .option("--ref <ref>", "the commit, pull request or change")
-    .addOption(urlOption())
-    .addOption(tokenOption())
-    .addOption(tokenFileOption())
-    .action(
-      async (
-        id: string,
-        opts: {
-          via: string;
-          at?: string;
-          by?: string;
-          ref?: string;
-        } & InstanceFlags,
-      ) => {
-        const body: Record<string, string> = { via: opts.via };
-        for (const key of ["at", "by", "ref"] as const) {
-          const value = opts[key];
-          if (value !== undefined) body[key] = value;
-        }
-        await postToInstance(
-          opts,
-          `/api/incidents/${encodeURIComponent(id)}/applied`,
-          body,
-          "applied record",
-          id,
-        );
-      },
+  withInstanceOptions(
+    program
+      .command("replay")
+      .description("post the webhook of each scenario (or raw webhook) file to a running instance")
+      .argument("<path>", "a JSON file or a directory of them")
+      .option("--path <path>", "webhook path", "/alert"),
+  ).action(async (path: string, opts: { path: string } & InstanceFlags) => {
+    const token = clientToken(opts);
+    const outcome = await replay(
+      path,
+      { url: opts.url, path: opts.path, ...(token ? { token } : {}) },
+      (line) => console.log(line),
     );
+    if (outcome.failed > 0) process.exitCode = ExitCode.Failure;
+  });
+
+  withInstanceOptions(
+    program
+      .command("feedback")
+      .description("confirm an incident's diagnosis, or correct its category and action")
+      .argument("<incident-id>")
+      .option("--confirm", "the diagnosis and plan were right")
+      .option("--category <category>", "the right category (a correction)")
+      .option("--action <action>", "the right action (a correction)")
+      .option("--note <text>", "what you found")
+      .option("--by <name>", "who says so"),
+  ).action(async (id: string, opts: FeedbackFlags) => {
+    const body = feedbackBody(opts);
+    await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/feedback`, body, "feedback", id);
+  });
+
+  withInstanceOptions(
+    program
+      .command("applied")
+      .description(
+        "record that an incident's remediation was applied or merged; the alert resolving within the outcome window then counts as its success",
+      )
+      .argument("<incident-id>")
+      .addOption(
+        new Option("--via <how>", "how it took effect").choices(["merged", "applied"]).default("merged"),
+      )
+      .option("--at <time>", "when (ISO 8601); default now")
+      .option("--by <name>", "who")
+      .option("--ref <ref>", "the commit, pull request or change"),
+  ).action(
+    async (
+      id: string,
+      opts: {
+        via: string;
+        at?: string;
+        by?: string;
+        ref?: string;
+      } & InstanceFlags,
+    ) => {
+      const body: Record<string, string> = { via: opts.via };
+      for (const key of ["at", "by", "ref"] as const) {
+        const value = opts[key];
+        if (value !== undefined) body[key] = value;
+      }
+      await postToInstance(
+        opts,
+        `/api/incidents/${encodeURIComponent(id)}/applied`,
+        body,
+        "applied record",
+        id,
+      );
+    },
+  );
 
   const decisions = [
     { verb: "approve", description: "approve an incident's proposal: open its pull request, or apply it" },
@@ -465,19 +459,17 @@ export function buildProgram(): Command {
     },
   ] as const;
   for (const { verb, description } of decisions) {
-    program
-      .command(verb)
-      .description(description)
-      .argument("<incident-id>")
-      .option("--note <text>", "why")
-      .option("--by <name>", "who decides")
-      .addOption(urlOption())
-      .addOption(tokenOption())
-      .addOption(tokenFileOption())
-      .action(async (id: string, opts: { note?: string; by?: string } & InstanceFlags) => {
-        const body = { ...(opts.note ? { note: opts.note } : {}), ...(opts.by ? { by: opts.by } : {}) };
-        await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/${verb}`, body, verb, id);
-      });
+    withInstanceOptions(
+      program
+        .command(verb)
+        .description(description)
+        .argument("<incident-id>")
+        .option("--note <text>", "why")
+        .option("--by <name>", "who decides"),
+    ).action(async (id: string, opts: { note?: string; by?: string } & InstanceFlags) => {
+      const body = { ...(opts.note ? { note: opts.note } : {}), ...(opts.by ? { by: opts.by } : {}) };
+      await postToInstance(opts, `/api/incidents/${encodeURIComponent(id)}/${verb}`, body, verb, id);
+    });
   }
 
   const deadLetters = program
@@ -485,63 +477,57 @@ export function buildProgram(): Command {
     .description(
       "list the messages the pipeline gave up on, with their reasons; replay them once the cause is mended",
     );
-  deadLetters
-    .command("list", { isDefault: true })
-    .description(
-      "the newest dead letters, oldest first: time, stage, incident, message id, deliveries, reason",
-    )
-    .option("--limit <n>", "how many", (v) => Number(v), 100)
-    .option("--json", "print the API's answer")
-    .addOption(urlOption())
-    .addOption(tokenOption())
-    .addOption(tokenFileOption())
-    .action(async (opts: { limit: number; json?: boolean } & InstanceFlags) => {
-      const text = await callInstance(
-        opts,
-        `/api/dead-letters?limit=${encodeURIComponent(String(opts.limit))}`,
-        undefined,
-        "listing",
-        "this instance serves no dead letters",
-      );
-      if (opts.json) return console.log(text);
-      const { items } = JSON.parse(text) as { items: DeadLetter[] };
-      if (items.length === 0) console.log("no dead letters");
-      for (const l of items) {
-        console.log(
-          [l.at, l.stage, l.envelope.incidentId ?? "-", l.envelope.id, `${l.deliveries}x`, l.reason].join(
-            "  ",
-          ),
-        );
-      }
-    });
-  deadLetters
-    .command("replay")
-    .description(
-      "send dead letters back to their stage (by message id, or --all); the handlers are idempotent",
-    )
-    .argument("[message-ids...]")
-    .option("--all", "every dead letter the instance holds (its newest 1000)")
-    .addOption(urlOption())
-    .addOption(tokenOption())
-    .addOption(tokenFileOption())
-    .action(async (ids: string[], opts: { all?: boolean } & InstanceFlags) => {
-      if (opts.all === ids.length > 0) throw new InputError("give message ids, or --all");
-      const text = await callInstance(
-        opts,
-        "/api/dead-letters/replay",
-        opts.all ? { all: true } : { ids },
-        "replay",
-        "this instance cannot replay dead letters",
-      );
-      const result = JSON.parse(text) as ReplayResult;
-      for (const r of result.replayed) console.log(`replayed  ${r.id}  ${r.stage}  ${r.incidentId ?? "-"}`);
-      for (const s of result.skipped) console.log(`skipped   ${s.id}  ${s.reason}`);
-      for (const id of result.notFound) console.log(`not found ${id}`);
+  withInstanceOptions(
+    deadLetters
+      .command("list", { isDefault: true })
+      .description(
+        "the newest dead letters, oldest first: time, stage, incident, message id, deliveries, reason",
+      )
+      .option("--limit <n>", "how many", (v) => Number(v), 100)
+      .option("--json", "print the API's answer"),
+  ).action(async (opts: { limit: number; json?: boolean } & InstanceFlags) => {
+    const text = await callInstance(
+      opts,
+      `/api/dead-letters?limit=${encodeURIComponent(String(opts.limit))}`,
+      undefined,
+      "listing",
+      "this instance serves no dead letters",
+    );
+    if (opts.json) return console.log(text);
+    const { items } = JSON.parse(text) as { items: DeadLetter[] };
+    if (items.length === 0) console.log("no dead letters");
+    for (const l of items) {
       console.log(
-        `${result.replayed.length} replayed, ${result.skipped.length} skipped, ${result.notFound.length} not found`,
+        [l.at, l.stage, l.envelope.incidentId ?? "-", l.envelope.id, `${l.deliveries}x`, l.reason].join("  "),
       );
-      if (result.notFound.length > 0 || result.skipped.length > 0) process.exitCode = ExitCode.Failure;
-    });
+    }
+  });
+  withInstanceOptions(
+    deadLetters
+      .command("replay")
+      .description(
+        "send dead letters back to their stage (by message id, or --all); the handlers are idempotent",
+      )
+      .argument("[message-ids...]")
+      .option("--all", "every dead letter the instance holds (its newest 1000)"),
+  ).action(async (ids: string[], opts: { all?: boolean } & InstanceFlags) => {
+    if (opts.all === ids.length > 0) throw new InputError("give message ids, or --all");
+    const text = await callInstance(
+      opts,
+      "/api/dead-letters/replay",
+      opts.all ? { all: true } : { ids },
+      "replay",
+      "this instance cannot replay dead letters",
+    );
+    const result = JSON.parse(text) as ReplayResult;
+    for (const r of result.replayed) console.log(`replayed  ${r.id}  ${r.stage}  ${r.incidentId ?? "-"}`);
+    for (const s of result.skipped) console.log(`skipped   ${s.id}  ${s.reason}`);
+    for (const id of result.notFound) console.log(`not found ${id}`);
+    console.log(
+      `${result.replayed.length} replayed, ${result.skipped.length} skipped, ${result.notFound.length} not found`,
+    );
+    if (result.notFound.length > 0 || result.skipped.length > 0) process.exitCode = ExitCode.Failure;
+  });
 
   program
     .command("doctor")

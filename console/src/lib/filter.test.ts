@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IncidentSummary } from "../../../src/core/incident.js";
-import { matchesFilters } from "./filter.js";
+import { matchesIncidentQuery } from "../../../src/store/incident-query.js";
 
 const incident: IncidentSummary = {
   id: "inc-1",
@@ -16,29 +16,30 @@ const incident: IncidentSummary = {
   alertCount: 1,
 };
 
-describe("matchesFilters", () => {
+// The console filters live updates with the store's own matcher, on a summary and its ListQuery.
+describe("matchesIncidentQuery on the console's list summaries", () => {
   it("matches with no filters", () => {
-    expect(matchesFilters(incident, { offset: 0 })).toBe(true);
+    expect(matchesIncidentQuery(incident, { offset: 0 })).toBe(true);
   });
 
   it("compares state, category, namespace and alertname exactly", () => {
-    expect(matchesFilters(incident, { state: "planned", offset: 0 })).toBe(true);
-    expect(matchesFilters(incident, { state: "open", offset: 0 })).toBe(false);
-    expect(matchesFilters(incident, { category: "bad_rollout", offset: 0 })).toBe(false);
-    expect(matchesFilters(incident, { namespace: "sho", offset: 0 })).toBe(false);
-    expect(matchesFilters(incident, { alertname: "kubepodcrashlooping", offset: 0 })).toBe(false);
+    expect(matchesIncidentQuery(incident, { state: "planned", offset: 0 })).toBe(true);
+    expect(matchesIncidentQuery(incident, { state: "open", offset: 0 })).toBe(false);
+    expect(matchesIncidentQuery(incident, { category: "bad_rollout", offset: 0 })).toBe(false);
+    expect(matchesIncidentQuery(incident, { namespace: "sho", offset: 0 })).toBe(false);
+    expect(matchesIncidentQuery(incident, { alertname: "kubepodcrashlooping", offset: 0 })).toBe(false);
   });
 
   it("matches q case-insensitively as a substring of alertname, namespace or subject name", () => {
-    expect(matchesFilters(incident, { q: "crashloop", offset: 0 })).toBe(true);
-    expect(matchesFilters(incident, { q: "SHO", offset: 0 })).toBe(true);
-    expect(matchesFilters(incident, { q: " check ", offset: 0 })).toBe(true);
-    expect(matchesFilters(incident, { q: "payments", offset: 0 })).toBe(false);
+    expect(matchesIncidentQuery(incident, { q: "crashloop", offset: 0 })).toBe(true);
+    expect(matchesIncidentQuery(incident, { q: "SHO", offset: 0 })).toBe(true);
+    expect(matchesIncidentQuery(incident, { q: " check ", offset: 0 })).toBe(true);
+    expect(matchesIncidentQuery(incident, { q: "payments", offset: 0 })).toBe(false);
   });
 
   it("takes q literally, without wildcards", () => {
-    expect(matchesFilters(incident, { q: "Kube*", offset: 0 })).toBe(false);
-    expect(matchesFilters(incident, { q: "c.eckout", offset: 0 })).toBe(false);
+    expect(matchesIncidentQuery(incident, { q: "Kube*", offset: 0 })).toBe(false);
+    expect(matchesIncidentQuery(incident, { q: "c.eckout", offset: 0 })).toBe(false);
   });
 
   it("does not match a filter on a field the incident lacks", () => {
@@ -48,8 +49,8 @@ describe("matchesFilters", () => {
       subject: undefined,
       category: undefined,
     };
-    expect(matchesFilters(bare, { namespace: "shop", offset: 0 })).toBe(false);
-    expect(matchesFilters(bare, { category: "oom_killed", offset: 0 })).toBe(false);
-    expect(matchesFilters(bare, { q: "checkout", offset: 0 })).toBe(false);
+    expect(matchesIncidentQuery(bare, { namespace: "shop", offset: 0 })).toBe(false);
+    expect(matchesIncidentQuery(bare, { category: "oom_killed", offset: 0 })).toBe(false);
+    expect(matchesIncidentQuery(bare, { q: "checkout", offset: 0 })).toBe(false);
   });
 });

@@ -5,7 +5,7 @@
  * fetch (a reconnect re-fetches anyway).
  */
 import type { IncidentSummary } from "../../../src/core/incident.js";
-import { matchesFilters } from "./filter.js";
+import { matchesIncidentQuery } from "../../../src/store/incident-query.js";
 import type { ListQuery } from "./route.js";
 
 export interface ListPage {
@@ -31,7 +31,7 @@ function insertionIndex(items: readonly IncidentSummary[], openedAt: string): nu
 
 export function mergeSummary(page: ListPage, summary: IncidentSummary, query: ListQuery): MergeResult {
   const existing = page.items.findIndex((item) => item.id === summary.id);
-  const matches = matchesFilters(summary, query);
+  const matches = matchesIncidentQuery(summary, query);
   if (existing >= 0) {
     // An event older than the row (it raced a fetch) must not undo a newer state.
     if ((page.items[existing]?.updatedAt ?? "") > summary.updatedAt) return { page, change: "ignored" };

@@ -13,7 +13,7 @@ import { Semaphore } from "../../core/semaphore.js";
  * extractor reads the API's JSON as it is.
  *
  * Failures are values, never exceptions: a call answers `{ ok: false, status, reason }`.
- * 429 (honouring Retry-After) and 5xx are retried with exponential backoff while the
+ * 408, 425, 429 (honouring Retry-After) and 5xx are retried with exponential backoff while the
  * budget's deadline allows; every attempt has its own timeout; at most `concurrency`
  * requests are in flight.
  */

@@ -10,7 +10,6 @@ import {
 import { judgeOutcome, withApplied, withOutcome, type OutcomeFacts } from "../core/outcome.js";
 import { parseBody } from "../core/parse-body.js";
 import type { IncidentStore } from "../store/incident-store.js";
-import { awaitsOutcome } from "../store/incident-query.js";
 import { z } from "zod";
 
 /** Where decided outcomes are learnt (the incident memory); optional. */
@@ -27,7 +26,7 @@ export interface OutcomeTrackerDeps {
   clock?: () => Date;
   /** Told of each decided outcome (metrics). */
   onDecided?: (outcome: RemediationOutcome) => void;
-  /** How many incidents one sweep reads per page. Default 200. */
+  /** How many incidents one sweep reads per page (the store may cap it). Default 1000. */
   pageSize?: number;
 }
 
@@ -137,13 +136,14 @@ export function createOutcomeTracker(deps: OutcomeTrackerDeps) {
       const now = clock();
       // The store filters: a store that scans to list (KV) then scans once per page of
       // waiting incidents, not once per page of all incidents.
-      for (let offset = 0; ; offset += pageSize) {
+      for (let offset = 0; ;) {
         const page = await deps.store.list({ awaitingOutcome: true, limit: pageSize, offset });
         for (const summary of page.items) {
-          if (!awaitsOutcome(summary) || !summary.applied) continue;
-          if (Date.parse(summary.applied.at) + deps.windowMs < now.getTime()) due.push(summary);
+          if (judgeOutcome(summary, deps.windowMs, now).kind === "decided") due.push(summary);
         }
-        if (page.items.length < pageSize) break;
+        // The store's own page size, which may be below the one asked for.
+        if (page.items.length < page.limit || page.items.length === 0) break;
+        offset += page.items.length;
       }
       let decided = 0;
       for (const incident of due) {

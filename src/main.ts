@@ -501,7 +501,8 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
   const memory = openMemory(config, db);
   // Counting reads the whole store on KV: only the process with the API reports the gauge,
   // not every replica of every agent.
-  const metrics = createMetrics(roles.has("collector") ? { incidentCounts: () => store.counts() } : {});
+  const serveApi = roles.has("collector");
+  const metrics = createMetrics(serveApi ? { incidentCounts: () => store.counts() } : {});
   const common = {
     bus,
     store,
@@ -512,7 +513,6 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     // Well inside JetStream's ack wait, so a slow step is never redelivered to another replica.
     workingIntervalMs: Math.max(500, Math.floor(config.bus.nats.ackWaitMs / 3)),
   };
-  const serveApi = roles.has("collector");
   const consoleUrl = config.server.publicUrl;
   // Outcome learning: the collector judges resolutions (and sweeps), the remediator records
   // applies and merges; one tracker serves both, teaching the memory and counting outcomes.

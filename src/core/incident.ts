@@ -154,11 +154,19 @@ export interface RemediationOutcome {
   windowMs: number;
 }
 
+/** What a list view leaves out of an incident: the bulky parts and the bookkeeping. */
+export const SUMMARY_OMITTED = [
+  "evidence",
+  "diagnosis",
+  "plan",
+  "alerts",
+  "feedback",
+  "notices",
+  "notifying",
+] as const;
+
 /** A short view for lists. */
-export type IncidentSummary = Omit<
-  Incident,
-  "evidence" | "diagnosis" | "plan" | "alerts" | "feedback" | "notices" | "notifying"
-> & {
+export type IncidentSummary = Omit<Incident, (typeof SUMMARY_OMITTED)[number]> & {
   alertCount: number;
   action?: string;
   confidence?: number;

@@ -3,7 +3,7 @@
  * JetStream KV), so that every adapter pages, filters, searches and summarises alike.
  * SQLite expresses the same rules in SQL; the contract suite checks they agree.
  */
-import { IncidentState } from "../core/incident.js";
+import { IncidentState, SUMMARY_OMITTED } from "../core/incident.js";
 import type { Incident, IncidentSummary } from "../core/incident.js";
 import type { Category } from "../core/vocabulary.js";
 import type { IncidentPage, IncidentQuery } from "./incident-store.js";
@@ -32,19 +32,15 @@ export function awaitsOutcome(incident: Pick<Incident, "applied" | "outcome" | "
   );
 }
 
-/** The list view of an incident: no evidence, diagnosis, plan, alerts, feedback or notices. */
+/** The list view of an incident: none of SUMMARY_OMITTED, and counts or picks of some. */
 export function toIncidentSummary(incident: Incident): IncidentSummary {
-  const {
-    evidence: _e,
-    diagnosis,
-    plan,
-    alerts,
-    feedback: _f,
-    notices: _n,
-    notifying: _claim,
-    ...rest
-  } = incident;
-  const summary: IncidentSummary = { ...structuredClone(rest), alertCount: alerts.length };
+  const { diagnosis, plan, alerts } = incident;
+  const rest: Partial<Incident> = { ...incident };
+  for (const field of SUMMARY_OMITTED) delete rest[field];
+  const summary: IncidentSummary = {
+    ...(structuredClone(rest) as IncidentSummary),
+    alertCount: alerts.length,
+  };
   if (plan !== undefined) summary.action = plan.action;
   if (diagnosis !== undefined) summary.confidence = diagnosis.confidence;
   return summary;

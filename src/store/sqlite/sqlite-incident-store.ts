@@ -1,7 +1,12 @@
 import type { Statement } from "better-sqlite3";
 import type { Category } from "../../core/vocabulary.js";
 import { AiopsError, BackendError, ConflictError, InputError, NotFoundError } from "../../core/errors.js";
-import type { Incident, IncidentState, IncidentSummary } from "../../core/incident.js";
+import {
+  SUMMARY_OMITTED,
+  type Incident,
+  type IncidentState,
+  type IncidentSummary,
+} from "../../core/incident.js";
 import type { IncidentPage, IncidentQuery, IncidentStore } from "../incident-store.js";
 import { pageBounds } from "../incident-query.js";
 import { isSqliteError, isUniqueViolation, openDatabase, sqliteError } from "./database.js";
@@ -35,7 +40,7 @@ interface SummaryRow {
 }
 
 const SUMMARY_COLUMNS = `
-  json_remove(document, '$.evidence', '$.diagnosis', '$.plan', '$.alerts', '$.feedback', '$.notices', '$.notifying') AS doc,
+  json_remove(document, ${SUMMARY_OMITTED.map((field) => `'$.${field}'`).join(", ")}) AS doc,
   json_array_length(document, '$.alerts') AS alert_count,
   json_extract(document, '$.plan.action') AS action,
   json_extract(document, '$.diagnosis.confidence') AS confidence`;

@@ -113,10 +113,19 @@ export function pageOf(
   entries: Iterable<{ incident: Incident; order: number }>,
   query: IncidentQuery,
 ): IncidentPage {
+  return pageOfMatches(
+    [...entries].filter(({ incident }) => matchesIncidentQuery(incident, query)),
+    query,
+  );
+}
+
+/** As pageOf, for entries already known to match the query (a store that filtered while reading). */
+export function pageOfMatches(
+  entries: { incident: Incident; order: number }[],
+  query: IncidentQuery,
+): IncidentPage {
   const { limit, offset } = pageBounds(query);
-  const matches = [...entries]
-    .filter(({ incident }) => matchesIncidentQuery(incident, query))
-    .sort(newestFirst);
+  const matches = entries.sort(newestFirst);
   return {
     items: matches.slice(offset, offset + limit).map((e) => toIncidentSummary(e.incident)),
     total: matches.length,

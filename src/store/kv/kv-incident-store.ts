@@ -18,7 +18,7 @@ import {
   isTerminal,
   matchesIncidentQuery,
   newestFirst,
-  pageOf,
+  pageOfMatches,
   type OrderedIncident,
 } from "../incident-query.js";
 import type { IncidentPage, IncidentQuery, IncidentStore } from "../incident-store.js";
@@ -289,8 +289,11 @@ export class KvIncidentStore implements IncidentStore {
     return this.#call("list", async () => {
       // Only the matches are kept while scanning: a filtered list of a large bucket (the
       // outcome sweep's) must not hold every incident in memory at once.
-      const entries = await this.#scan((incident) => matchesIncidentQuery(incident, query));
-      return pageOf(entries, query);
+      const matches: Loaded[] = [];
+      await this.#scan((entry) => {
+        if (matchesIncidentQuery(entry.incident, query)) matches.push(entry);
+      });
+      return pageOfMatches(matches, query);
     });
   }
 
@@ -309,10 +312,9 @@ export class KvIncidentStore implements IncidentStore {
     const started = Date.now();
     const value = this.#call("counts", async () => {
       const seen: Pick<Incident, "state" | "category">[] = [];
-      await this.#scan((incident) => {
-        seen.push({ state: incident.state, category: incident.category });
-        return false;
-      });
+      await this.#scan(
+        ({ incident }) => void seen.push({ state: incident.state, category: incident.category }),
+      );
       return countIncidents(seen);
     });
     const entry: { at: number; tookMs?: number; value: typeof value } = { at: started, value };
@@ -502,7 +504,8 @@ export class KvIncidentStore implements IncidentStore {
 
   /** Every stored incident. Keys first (headers only), then the values, SCAN_CONCURRENCY at a time. */
   /** Reads every `inc.` entry, keeping those `keep` accepts (all by default). */
-  async #scan(keep: (incident: Incident) => boolean = () => true): Promise<Loaded[]> {
+  /** Every incident key, listed (no values read). */
+  async #incidentKeys(): Promise<string[]> {
     const keys: string[] = [];
     const iterator = await this.#kv.keys("inc.>");
     // A keys iterator has no timeout of its own: stop it if the connection stalls mid-scan,
@@ -518,19 +521,30 @@ export class KvIncidentStore implements IncidentStore {
       clearTimeout(stall);
     }
     if (stalled) throw new BackendError("NATS KV scan stalled", BACKEND, true);
-    const loaded: Loaded[] = [];
-    for (let i = 0; i < keys.length; i += SCAN_CONCURRENCY) {
-      const batch = keys.slice(i, i + SCAN_CONCURRENCY);
+    return keys;
+  }
+
+  /**
+   * Reads the incidents of `keys` (default: all) and hands each to `visit`, keeping none
+   * itself: a caller keeps what it needs, so a large bucket is never held whole.
+   */
+  async #scan(visit: (entry: Loaded) => void, keys?: string[]): Promise<void> {
+    const all = keys ?? (await this.#incidentKeys());
+    for (let i = 0; i < all.length; i += SCAN_CONCURRENCY) {
+      const batch = all.slice(i, i + SCAN_CONCURRENCY);
       const entries = await Promise.all(batch.map(async (key) => decode(live(await this.#kv.get(key)))));
       // A key deleted between the listing and the read is simply gone.
-      for (const entry of entries) if (entry && keep(entry.incident)) loaded.push(entry);
+      for (const entry of entries) if (entry) visit(entry);
     }
-    return loaded;
   }
 
   /** Deletes the oldest resolved or failed incidents while more than `max` are stored. */
   async #prune(max: number): Promise<void> {
-    const all = await this.#scan();
+    // Listing keys is cheap; values are read only when there is something to prune.
+    const keys = await this.#incidentKeys();
+    if (keys.length <= max) return;
+    const all: Loaded[] = [];
+    await this.#scan((entry) => void all.push(entry), keys);
     let excess = all.length - max;
     if (excess <= 0) return;
     const victims = all.filter((l) => isTerminal(l.incident.state)).sort((a, b) => newestFirst(b, a));

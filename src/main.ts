@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { createCollector } from "./agents/collector.js";
 import { createDeadLetterHandler, createDeadLetterReplay } from "./agents/dead-letters.js";
 import { createFeedbackService } from "./agents/feedback.js";
+import { startPeriodic } from "./agents/periodic.js";
 import { createOutcomeTracker, type OutcomeTracker } from "./agents/outcomes.js";
 import { createIntake } from "./agents/intake.js";
 import { createRcaAgent } from "./agents/rca.js";
@@ -581,8 +582,8 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
   const consoleDir = overrides.consoleDir ?? findConsoleDir();
 
   let started = false;
-  let sweeper: NodeJS.Timeout | undefined;
-  let mergePoller: NodeJS.Timeout | undefined;
+  let sweeper: { stop(): void } | undefined;
+  let mergePoller: { stop(): void } | undefined;
   const app = await buildApp({
     intake: serveApi ? createIntake({ bus, clock: overrides.clock }) : undefined,
     store: serveApi ? store : undefined,
@@ -647,32 +648,21 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
       if (serveApi && outcomes) {
         // Incidents whose window passed unresolved are decided by a sweep, a few times per window.
         const everyMs = Math.min(60_000, Math.floor(config.memory.outcomeWindowMs / 6));
-        // One sweep at a time, and at most a tenth of the time sweeping: on a large KV
-        // store one sweep reads the whole bucket.
-        let sweeping = false;
-        let last = { endedAt: 0, tookMs: 0 };
-        sweeper = setInterval(() => {
-          if (sweeping || Date.now() - last.endedAt < 9 * last.tookMs) return;
-          sweeping = true;
-          const startedAt = Date.now();
-          outcomes
-            .sweep()
-            .catch((error: unknown) => logger.warn({ err: error }, "outcome sweep failed"))
-            .finally(() => {
-              sweeping = false;
-              last = { endedAt: Date.now(), tookMs: Date.now() - startedAt };
-            });
-        }, everyMs);
-        sweeper.unref();
+        // On a large KV store one sweep reads the whole bucket: startPeriodic keeps it to one
+        // at a time and a tenth of the time.
+        sweeper = startPeriodic(
+          () => outcomes.sweep(),
+          everyMs,
+          (error) => logger.warn({ err: error }, "outcome sweep failed"),
+        );
       }
       if (roles.has("remediator") && gitops?.pollsForge) {
         // Merged pull requests count as applied: the forge is asked about open ones.
-        mergePoller = setInterval(() => {
-          gitops.proposer
-            .pollMerged()
-            .catch((error: unknown) => logger.warn({ err: error }, "pull request poll failed"));
-        }, config.gitops.pollIntervalMs);
-        mergePoller.unref();
+        mergePoller = startPeriodic(
+          () => gitops.proposer.pollMerged(),
+          config.gitops.pollIntervalMs,
+          (error) => logger.warn({ err: error }, "pull request poll failed"),
+        );
       }
       started = true;
     },
@@ -681,8 +671,8 @@ export async function createSystem(config: Config, overrides: SystemOverrides = 
     },
     async close() {
       started = false;
-      if (sweeper) clearInterval(sweeper);
-      if (mergePoller) clearInterval(mergePoller);
+      sweeper?.stop();
+      mergePoller?.stop();
       await app.close();
       for (const agent of agents) await agent.stop();
       await memory?.close();

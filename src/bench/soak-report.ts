@@ -63,9 +63,16 @@ export interface SoakReport {
   machine: Machine & { natsServer: string; promClient: string };
   settings: {
     minutes: number;
+    /** Webhooks per second at steady state: half new alerts, half resolutions of older ones. */
     rate: number;
     intervalS: number;
+    /**
+     * Seconds between reads of the node processes' /metrics (heap, event-loop delay, counters).
+     * Each scrape of the collector scans every incident in the KV bucket (the `aiops_incidents`
+     * gauge), so scraping as often as `intervalS` measures mostly the scrape (see soak.md).
+     */
     metricsEveryS: number;
+    /** Samples before this are left out of the slope (capped at 40 % of the run). */
     warmupS: number;
     resolveAfterS: number;
     loadEndS: number;

@@ -55,20 +55,8 @@ import {
 } from "./soak-report.js";
 import { metricSum, parsePromText, type PromSample } from "./soak-stats.js";
 
-export interface SoakOptions {
-  minutes: number;
-  /** Webhooks per second at steady state: half new alerts, half resolutions of older ones. */
-  rate: number;
-  intervalS: number;
-  /**
-   * Seconds between reads of the node processes' /metrics (heap, event-loop delay, counters).
-   * Each scrape of an agent scans every incident in the KV bucket (the `aiops_incidents`
-   * gauge), so scraping as often as `intervalS` measures mostly the scrape (see soak.md).
-   */
-  metricsEveryS: number;
-  /** Samples before this are left out of the slope (capped at 40 % of the run). */
-  warmupS: number;
-  resolveAfterS: number;
+/** The report's settings as given (the load's end is measured), and where to write. */
+export interface SoakOptions extends Omit<SoakReport["settings"], "loadEndS"> {
   outDir: string;
   log: (line: string) => void;
 }

@@ -218,12 +218,22 @@ describe("webhook route: hostile values", () => {
     expect(res.json()).toMatchObject({ field: "(body)" });
   });
 
-  it("prototype pollution keys are refused", async () => {
-    for (const body of [
-      `{"__proto__":{"polluted":1},${valid.slice(1)}`,
-      `{"constructor":{"prototype":{"polluted":1}},${valid.slice(1)}}`.replace(/}}$/, "}"),
+  it("prototype pollution keys are refused, naming where they are", async () => {
+    for (const [body, field] of [
+      [`{"__proto__":{"polluted":1},${valid.slice(1)}`, "__proto__"],
+      [`{"constructor":{"prototype":{"polluted":1}},${valid.slice(1)}}`.replace(/}}$/, "}"), "constructor"],
+      // Found by a random seed of the mutation property above: a nested key named no field.
+      [
+        JSON.stringify({ ...(JSON.parse(valid) as object), receiver: {} }).replace(
+          `"receiver":{}`,
+          `"receiver":{"__proto__":""}`,
+        ),
+        "receiver.__proto__",
+      ],
     ]) {
-      expect((await post(body)).statusCode).toBe(400);
+      const res = await post(body as string);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ field });
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
